@@ -1,0 +1,1 @@
+"""The YAML config: typed models, a located loader, secrets by reference, and the JSON Schema."""

@@ -1,0 +1,1 @@
+"""The poll engine: one shared HTTP client, never-overlapping schedules, honest freshness."""

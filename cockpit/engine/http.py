@@ -1,0 +1,267 @@
+"""Per-source HTTP over one shared `httpx.AsyncClient`: conditional requests and typed errors.
+
+Every request of a source goes through its `SourceHttp`, which
+- sends `If-None-Match` / `If-Modified-Since` from its cache and reuses the cached body on 304,
+  so unchanged data costs no rate-limit budget on GitHub/GitLab;
+- turns every failure into a `SourceError` of one kind (auth, not_found, rate_limited, timeout,
+  unreachable, bad_response) with a message naming the source and a hint;
+- records the remaining rate-limit budget and counts requests and 304s for the benchmarks.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import httpx
+
+from cockpit.clock import Clock
+from cockpit.engine.ratelimit import parse_rate_limit, parse_retry_after
+from cockpit.errors import ErrorKind, SourceError
+from cockpit.models import RateLimit
+
+# A body larger than this is refused rather than parsed: a runaway response must not eat memory.
+MAX_JSON_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class HttpResult:
+    """A successful response (2xx, or a 304 answered from the cache)."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+    from_cache: bool = False
+
+    def json(self) -> Any:
+        """The body as JSON, or a `bad_response` error when it is not JSON."""
+        try:
+            return json.loads(self.body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise SourceError(
+                ErrorKind.BAD_RESPONSE,
+                f"{self.url} answered with something that is not JSON ({describe_body(self)})",
+                hint="check the source's url points at the API, not a web page or a proxy",
+            ) from exc
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(slots=True)
+class _CacheEntry:
+    etag: str | None
+    last_modified: str | None
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def describe_body(result: HttpResult | httpx.Response) -> str:
+    """A short description of an unexpected body, e.g. "an HTML page (login?)"."""
+    content_type = result.headers.get("content-type", "")
+    body = result.body if isinstance(result, HttpResult) else result.content
+    head = body[:200].lstrip().lower()
+    if "html" in content_type or head.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page: a login page or proxy?"
+    if not body:
+        return "an empty body"
+    return f"{content_type or 'no content type'}, {len(body)} bytes"
+
+
+class SourceHttp:
+    """The HTTP face of one configured source.
+
+    Args:
+        client: The one shared `httpx.AsyncClient`.
+        source: The configured source name (used in every message).
+        base_url: The source's base URL; relative paths are joined to it.
+        headers: Auth and protocol headers sent with every request (never logged).
+        clock: For rate-limit reset times.
+        timeout: Seconds per request.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        source: str,
+        base_url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        clock: Clock,
+        timeout: float = 10.0,
+    ) -> None:
+        self.client = client
+        self.source = source
+        self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers or {})
+        self.clock = clock
+        self.timeout = timeout
+        self.rate_limit: RateLimit | None = None
+        self.requests = 0
+        self.not_modified = 0
+        self._cache: dict[str, _CacheEntry] = {}
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    async def get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        conditional: bool = True,
+        follow_redirects: bool = False,
+    ) -> HttpResult:
+        """GET with conditional-request caching; raises `SourceError` on any failure."""
+        request = self.client.build_request(
+            "GET",
+            self.url(path),
+            params=params,
+            headers={**self.headers, **(headers or {})},
+            timeout=self.timeout,
+        )
+        key = str(request.url)
+        cached = self._cache.get(key) if conditional else None
+        if cached is not None:
+            if cached.etag:
+                request.headers["If-None-Match"] = cached.etag
+            if cached.last_modified:
+                request.headers["If-Modified-Since"] = cached.last_modified
+        response = await self._send(request, follow_redirects)
+        if response.status_code == 304 and cached is not None:
+            self.not_modified += 1
+            return HttpResult(key, 200, cached.body, cached.headers, from_cache=True)
+        self.raise_for_status(response)
+        body = response.content
+        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        if conditional and (etag or modified):
+            self._cache[key] = _CacheEntry(etag, modified, body, dict(response.headers))
+        return HttpResult(key, response.status_code, body, dict(response.headers))
+
+    async def get_json(self, path: str, **kwargs: Any) -> Any:
+        return (await self.get(path, **kwargs)).json()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> HttpResult:
+        """A non-GET request (actions such as re-run); never cached."""
+        request = self.client.build_request(
+            method,
+            self.url(path),
+            params=params,
+            json=json_body,
+            headers={**self.headers, **(headers or {})},
+            timeout=self.timeout,
+        )
+        response = await self._send(request, follow_redirects=False)
+        self.raise_for_status(response)
+        return HttpResult(str(request.url), response.status_code, response.content, response.headers)
+
+    async def _send(self, request: httpx.Request, follow_redirects: bool) -> httpx.Response:
+        self.requests += 1
+        where = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        try:
+            response = await self.client.send(request, follow_redirects=follow_redirects)
+            await response.aread()
+        except httpx.TimeoutException as exc:
+            raise SourceError(
+                ErrorKind.TIMEOUT,
+                f"{self.source}: {where} did not answer within {self.timeout:g}s",
+                source=self.source,
+                hint="the server is slow or unreachable; raise the source's timeout if it is slow",
+            ) from exc
+        except (httpx.ConnectError, httpx.NetworkError, httpx.ProxyError) as exc:
+            raise SourceError(
+                ErrorKind.UNREACHABLE,
+                f"{self.source}: cannot connect to {where} ({_reason(exc)})",
+                source=self.source,
+                hint="check the url, DNS, VPN or proxy",
+            ) from exc
+        except httpx.RemoteProtocolError as exc:
+            raise SourceError(
+                ErrorKind.BAD_RESPONSE,
+                f"{self.source}: {where} broke the connection mid-response ({_reason(exc)})",
+                source=self.source,
+                hint="a truncated body; it is retried with backoff",
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise SourceError(
+                ErrorKind.UNREACHABLE,
+                f"{self.source}: request to {where} failed ({_reason(exc)})",
+                source=self.source,
+            ) from exc
+        rate = parse_rate_limit(response.headers, self.clock.now())
+        if rate is not None:
+            self.rate_limit = rate
+        return response
+
+    def raise_for_status(self, response: httpx.Response) -> None:
+        """Map an HTTP error status to a typed `SourceError` naming the source."""
+        status = response.status_code
+        if status < 400 and status not in (301, 302, 303, 307, 308):
+            return
+        url = str(response.request.url.copy_with(query=None))
+        now = self.clock.now()
+        retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+        if status == 429 or (status == 403 and self._budget_exhausted(response)):
+            wait = retry_after
+            if wait is None and self.rate_limit is not None and self.rate_limit.reset_at:
+                wait = max(0.0, (self.rate_limit.reset_at - now).total_seconds())
+            raise SourceError(
+                ErrorKind.RATE_LIMITED,
+                f"{self.source}: rate limited by {url} (HTTP {status})",
+                source=self.source,
+                hint="the engine waits for the reset; lengthen the source's interval if it recurs",
+                retry_after_s=wait,
+            )
+        if status in (401, 403):
+            raise SourceError(
+                ErrorKind.AUTH,
+                f"{self.source}: {url} refused our credentials (HTTP {status})",
+                source=self.source,
+                hint="check the token reference and the token's scopes/permissions",
+            )
+        if status == 404:
+            raise SourceError(
+                ErrorKind.NOT_FOUND,
+                f"{self.source}: {url} does not exist (HTTP 404)",
+                source=self.source,
+                hint="check the repository/project/job name and that the token can see it",
+            )
+        if status in (301, 302, 303, 307, 308):
+            location = response.headers.get("location", "?")
+            raise SourceError(
+                ErrorKind.BAD_RESPONSE,
+                f"{self.source}: {url} redirected to {location}: a login page or wrong base url?",
+                source=self.source,
+                hint="point url at the API endpoint",
+            )
+        kind = ErrorKind.UNREACHABLE if status in (502, 503, 504) else ErrorKind.BAD_RESPONSE
+        raise SourceError(
+            kind,
+            f"{self.source}: {url} answered HTTP {status}",
+            source=self.source,
+            hint="a server-side error; it is retried with backoff",
+            retry_after_s=retry_after,
+        )
+
+    def _budget_exhausted(self, response: httpx.Response) -> bool:
+        rate = parse_rate_limit(response.headers, self.clock.now())
+        return (rate is not None and rate.remaining == 0) or "retry-after" in response.headers
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:160] if text else type(exc).__name__

@@ -1,0 +1,1 @@
+"""CI adapters: GitHub Actions, GitLab CI, Jenkins."""
