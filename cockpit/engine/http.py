@@ -11,8 +11,9 @@ Every request of a source goes through its `SourceHttp`, which
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 import httpx
 
@@ -34,15 +35,27 @@ class HttpResult:
     body: bytes
     headers: Mapping[str, str]
     from_cache: bool = False
+    source: str = ""
 
     def json(self) -> Any:
-        """The body as JSON, or a `bad_response` error when it is not JSON."""
+        """The body as JSON, or a `bad_response` error (naming the source) when it is not JSON."""
+        prefix = f"{self.source}: " if self.source else ""
+        if len(self.body) > MAX_JSON_BYTES:
+            raise SourceError(
+                ErrorKind.BAD_RESPONSE,
+                f"{prefix}{self.url} answered with {len(self.body)} bytes, more than the "
+                f"{MAX_JSON_BYTES} bytes we parse",
+                source=self.source,
+                hint="narrow the query (fewer items per page)",
+            )
         try:
             return json.loads(self.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise SourceError(
                 ErrorKind.BAD_RESPONSE,
-                f"{self.url} answered with something that is not JSON ({describe_body(self)})",
+                f"{prefix}{self.url} answered with something that is not JSON "
+                f"({describe_body(self)})",
+                source=self.source,
                 hint="check the source's url points at the API, not a web page or a proxy",
             ) from exc
 
@@ -136,13 +149,17 @@ class SourceHttp:
         response = await self._send(request, follow_redirects)
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1
-            return HttpResult(key, 200, cached.body, cached.headers, from_cache=True)
+            return HttpResult(
+                key, 200, cached.body, cached.headers, from_cache=True, source=self.source
+            )
         self.raise_for_status(response)
         body = response.content
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if conditional and (etag or modified):
             self._cache[key] = _CacheEntry(etag, modified, body, dict(response.headers))
-        return HttpResult(key, response.status_code, body, dict(response.headers))
+        return HttpResult(
+            key, response.status_code, body, dict(response.headers), source=self.source
+        )
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         return (await self.get(path, **kwargs)).json()
@@ -167,7 +184,13 @@ class SourceHttp:
         )
         response = await self._send(request, follow_redirects=False)
         self.raise_for_status(response)
-        return HttpResult(str(request.url), response.status_code, response.content, response.headers)
+        return HttpResult(
+            str(request.url),
+            response.status_code,
+            response.content,
+            dict(response.headers),
+            source=self.source,
+        )
 
     async def _send(self, request: httpx.Request, follow_redirects: bool) -> httpx.Response:
         self.requests += 1

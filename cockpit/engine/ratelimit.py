@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Mapping
 
 from cockpit.models import RateLimit
 
@@ -28,13 +28,28 @@ def parse_rate_limit(headers: Mapping[str, str], now: datetime) -> RateLimit | N
         limit = _int(lower.get(prefix + "limit"))
         if remaining is None or limit is None:
             continue
-        reset = _int(lower.get(prefix + "reset"))
-        reset_at = datetime.fromtimestamp(reset, UTC) if reset is not None else None
-        # Some servers send the reset as seconds-from-now instead of an epoch.
-        if reset is not None and reset < 10**9:
-            reset_at = now + timedelta(seconds=reset)
-        return RateLimit(remaining=remaining, limit=limit, reset_at=reset_at)
+        return RateLimit(
+            remaining=remaining, limit=limit, reset_at=_reset_at(lower.get(prefix + "reset"), now)
+        )
     return None
+
+
+def _reset_at(value: str | None, now: datetime) -> datetime | None:
+    """A reset header as a time: Unix epoch seconds, or seconds-from-now for small values.
+
+    Garbage (a millisecond epoch, a value past year 9999, a negative delta) gives None rather
+    than an exception: headers are remote input and must never crash a poll.
+    """
+    reset = _int(value)
+    if reset is None or reset < 0:
+        return None
+    try:
+        # Some servers send the reset as seconds-from-now instead of an epoch.
+        if reset < 10**9:
+            return now + timedelta(seconds=reset)
+        return datetime.fromtimestamp(reset, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -42,11 +57,12 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # isascii: str.isdigit() accepts characters such as "²" that float() rejects.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -8,6 +8,8 @@ from typing import Any
 
 from cockpit.models.freshness import SourceStatus
 from cockpit.models.pipeline import PipelineRun
+from cockpit.models.readiness import GateResult, Verdict
+from cockpit.models.release_data import Alert, ArtifactStatus, QueryResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +19,11 @@ class Snapshot:
     taken_at: datetime
     sources: tuple[SourceStatus, ...] = ()
     pipelines: tuple[PipelineRun, ...] = ()
+    artifacts: tuple[ArtifactStatus, ...] = ()
+    queries: tuple[QueryResult, ...] = ()
+    alerts: tuple[Alert, ...] = ()
+    gates: tuple[GateResult, ...] = ()
+    verdict: Verdict = Verdict.UNKNOWN
 
     def source(self, name: str) -> SourceStatus | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -26,8 +33,8 @@ class Snapshot:
         return {
             "sources": [s.to_json() for s in self.sources],
             "pipelines": [p.to_json() for p in self.pipelines],
-            "gates": [],
-            "verdict": "unknown",
+            "gates": [g.to_json() for g in self.gates],
+            "verdict": self.verdict.value,
             "rollouts": [],
-            "alerts": [],
+            "alerts": [a.to_json() for a in self.alerts],
         }

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from cockpit.engine.http import SourceHttp
 from cockpit.models import PipelineRun
+from cockpit.models.release_data import Alert, ArtifactStatus, QueryResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +15,9 @@ class SourceData:
     """What one poll of one source produced. Later kinds add their own fields."""
 
     pipelines: tuple[PipelineRun, ...] = ()
+    artifacts: tuple[ArtifactStatus, ...] = ()
+    queries: tuple[QueryResult, ...] = ()
+    alerts: tuple[Alert, ...] = ()
 
 
 class Adapter(Protocol):
@@ -27,7 +31,7 @@ class Adapter(Protocol):
     """
 
     name: str
-    kind: ClassVar[str]
+    kind: str
     interval_s: float
     http: SourceHttp
 

@@ -1,0 +1,365 @@
+"""GitHub Actions (github.com and GitHub Enterprise Server) as a CI source.
+
+Per configured service it lists workflow runs on the branch (`GET /repos/{o}/{r}/actions/runs`,
+or `.../actions/workflows/{file}/runs` per configured workflow), conditionally, so an unchanged
+listing costs a 304 and no rate-limit budget. The newest run becomes a `PipelineRun`; the other
+completed runs of the same workflow give the history (durations and outcomes, oldest first).
+For a running run the jobs are fetched to name the step in progress.
+
+Status mapping (GitHub's documented `status` / `conclusion` values):
+- queued, waiting, requested, pending -> queued; in_progress -> running;
+- completed + success -> success; failure, timed_out, startup_failure -> failure;
+  cancelled -> cancelled;
+- completed + neutral or skipped -> success for a run: GitHub's own required status checks treat
+  both as passing, and the cockpit must not block a release that GitHub would let merge.
+  For a job or a step, skipped means "did not run" and maps to cancelled, so a step skipped after
+  a failure never looks green;
+- anything else (action_required, stale, null, values GitHub adds later) -> unknown, which no
+  gate reads as success.
+
+Durations: `updated_at - run_started_at` for a completed run, `now - run_started_at` for a
+running one (GitHub's `run_started_at` is set when the attempt is created, so queue time counts,
+as in GitHub's own "total duration"); None while queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from cockpit.config.models import CiTarget, Source
+from cockpit.engine.http import SourceHttp
+from cockpit.errors import ErrorKind, SourceError
+from cockpit.models import Job, PipelineRun, RunStatus, Step
+from cockpit.sources.base import SourceData
+from cockpit.sources.ci.base import PayloadReader, parse_link_header
+from cockpit.text import sanitize
+
+PROVIDER = "github"
+API_VERSION = "2022-11-28"
+RUNS_PER_PAGE = 20
+JOBS_PER_PAGE = 100
+MAX_PAGES = 5
+
+_BODY_HINT = "is the url a GitHub API (https://api.github.com or https://HOST/api/v3)?"
+_QUEUED = frozenset({"queued", "waiting", "requested", "pending"})
+_FAILED = frozenset({"failure", "timed_out", "startup_failure"})
+_PASSED_RUN = frozenset({"success", "neutral", "skipped"})
+
+
+def github_headers(token: str | None) -> dict[str, str]:
+    """The headers of every GitHub REST call: media type, API version and, given a token, auth."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return headers
+
+
+def map_run_status(status: str | None, conclusion: str | None) -> RunStatus:
+    """A workflow run's status and conclusion as a `RunStatus` (see the module docstring)."""
+    if status in _QUEUED:
+        return RunStatus.QUEUED
+    if status == "in_progress":
+        return RunStatus.RUNNING
+    if status != "completed":
+        return RunStatus.UNKNOWN
+    if conclusion in _PASSED_RUN:
+        return RunStatus.SUCCESS
+    if conclusion in _FAILED:
+        return RunStatus.FAILURE
+    if conclusion == "cancelled":
+        return RunStatus.CANCELLED
+    return RunStatus.UNKNOWN
+
+
+def map_job_status(status: str | None, conclusion: str | None) -> RunStatus:
+    """A job's or step's status: as a run's, except that skipped means "did not run"."""
+    if status == "completed" and conclusion == "skipped":
+        return RunStatus.CANCELLED
+    return map_run_status(status, conclusion)
+
+
+class GitHubActionsAdapter:
+    """GitHub Actions runs for the services that use one `github` source.
+
+    Args:
+        name: The configured source name.
+        source_cfg: The source's config (`interval` sets the poll interval).
+        targets: `(service name, CiTarget)` pairs of the services using this source.
+        http: The source's HTTP face; its base URL is `https://api.github.com` or a GitHub
+            Enterprise Server API (`https://ghe.example.com/api/v3`), its headers come from
+            `github_headers`, and its clock dates running durations.
+        history: How many runs per listing to consider (newest plus history).
+        max_pages: The most pages followed through `Link: rel="next"` per listing.
+        event: Only runs triggered by this event (`push`, ...), when given.
+        head_sha: Only runs of this commit, when given.
+    """
+
+    kind = PROVIDER
+    SUPPORTS_RERUN: ClassVar[bool] = False
+    SUPPORTS_LIVE_LOG: ClassVar[bool] = False
+    SUPPORTS_JOB_LOG: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        name: str,
+        source_cfg: Source,
+        targets: Sequence[tuple[str, CiTarget]],
+        http: SourceHttp,
+        *,
+        history: int = RUNS_PER_PAGE,
+        max_pages: int = MAX_PAGES,
+        event: str | None = None,
+        head_sha: str | None = None,
+    ) -> None:
+        self.name = name
+        self.source_cfg = source_cfg
+        self.targets = list(targets)
+        self.http = http
+        self.interval_s = float(source_cfg.interval)
+        self.history = max(1, history)
+        self.max_pages = max(1, max_pages)
+        self.event = event
+        self.head_sha = head_sha
+
+    # The engine's interface --------------------------------------------------------------
+
+    async def poll(self) -> SourceData:
+        """The newest run of every target (one per configured workflow), in config order."""
+        results = await asyncio.gather(
+            *(self._poll_target(service, target) for service, target in self.targets),
+            return_exceptions=True,
+        )
+        pipelines: list[PipelineRun] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+            pipelines.extend(result)
+        return SourceData(pipelines=tuple(pipelines))
+
+    async def jobs(self, run: PipelineRun) -> tuple[Job, ...]:
+        """The jobs of `run`, with their steps (GitHub's `filter=latest`: the latest attempt)."""
+        repo = self._repo(run.service)
+        path = f"/repos/{repo}/actions/runs/{quote(run.run_id, safe='')}/jobs"
+        params: dict[str, str | int] = {"per_page": JOBS_PER_PAGE, "filter": "latest"}
+        items = await self._list(path, params, "jobs", f"the jobs of run {run.run_id} in {repo}")
+        reader = self._reader(f"the jobs of run {run.run_id} in {repo}")
+        return tuple(_job(reader, item) for item in items)
+
+    async def job_log(self, run: PipelineRun, job: Job) -> str:
+        """The job's plain-text log (GitHub answers 302 to short-lived storage; followed)."""
+        repo = self._repo(run.service)
+        path = f"/repos/{repo}/actions/jobs/{quote(job.job_id, safe='')}/logs"
+        result = await self.http.get(path, conditional=False, follow_redirects=True)
+        return sanitize(result.body, keep_newlines=True)
+
+    # Polling -----------------------------------------------------------------------------
+
+    def _reader(self, what: str) -> PayloadReader:
+        return PayloadReader(self.name, what, _BODY_HINT)
+
+    def _repo(self, service: str) -> str:
+        target = next((t for s, t in self.targets if s == service), None)
+        if target is None or not target.repo:
+            raise SourceError(
+                ErrorKind.CONFIG,
+                f"{self.name}: service {service!r} has no GitHub `repo` (owner/name)",
+                source=self.name,
+                hint="give the service's ci a `repo: owner/name`",
+            )
+        return target.repo
+
+    async def _poll_target(self, service: str, target: CiTarget) -> list[PipelineRun]:
+        repo = self._repo(service)
+        params: dict[str, str | int] = {"per_page": min(RUNS_PER_PAGE, self.history)}
+        if target.branch:
+            params["branch"] = target.branch
+        if self.event:
+            params["event"] = self.event
+        if self.head_sha:
+            params["head_sha"] = self.head_sha
+        params["exclude_pull_requests"] = "true"
+        if not target.workflows:
+            runs = await self._runs(f"/repos/{repo}/actions/runs", params, repo, None)
+            pipeline = await self._pipeline(service, repo, runs, same_workflow=True)
+            return [] if pipeline is None else [pipeline]
+        pipelines = []
+        for workflow in target.workflows:
+            path = f"/repos/{repo}/actions/workflows/{quote(workflow, safe='')}/runs"
+            runs = await self._runs(path, params, repo, workflow)
+            pipeline = await self._pipeline(service, repo, runs, same_workflow=False)
+            if pipeline is not None:
+                pipelines.append(pipeline)
+        return pipelines
+
+    async def _runs(
+        self, path: str, params: Mapping[str, str | int], repo: str, workflow: str | None
+    ) -> list[dict[str, Any]]:
+        what = f"the runs of {repo}" + (f" workflow {workflow!r}" if workflow else "")
+        try:
+            return await self._list(path, params, "workflow_runs", what, want=self.history)
+        except SourceError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND:
+                raise
+            if workflow is None:
+                message = f"{self.name}: repository {repo} not found (or the token cannot see it)"
+                hint = "check the service's `repo` and the token's access to it"
+            else:
+                message = (
+                    f"{self.name}: workflow {workflow!r} not found in {repo} (deleted or renamed?)"
+                )
+                hint = "check the service's `workflows` (a file name such as ci.yml, or an id)"
+            raise SourceError(ErrorKind.NOT_FOUND, message, source=self.name, hint=hint) from exc
+
+    async def _list(
+        self,
+        path: str,
+        params: Mapping[str, str | int],
+        key: str,
+        what: str,
+        *,
+        want: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Items of a paginated listing, following `Link: rel="next"` for at most max_pages."""
+        reader = self._reader(what)
+        items: list[dict[str, Any]] = []
+        url: str | None = path
+        for _ in range(self.max_pages):
+            if url is None or (want is not None and len(items) >= want):
+                break
+            result = await self.http.get(url, params=params if url == path else None)
+            items.extend(reader.items(result.json(), key))
+            link = next((v for k, v in result.headers.items() if k.lower() == "link"), None)
+            url = self._same_origin(parse_link_header(link).get("next"))
+        return items if want is None else items[:want]
+
+    def _same_origin(self, url: str | None) -> str | None:
+        """A next link moved onto our base URL's origin: credentials never leave it."""
+        if not url:
+            return None
+        base, link = urlsplit(self.http.url("/")), urlsplit(url)
+        return urlunsplit((base.scheme, base.netloc, link.path, link.query, ""))
+
+    async def _pipeline(
+        self, service: str, repo: str, items: list[dict[str, Any]], *, same_workflow: bool
+    ) -> PipelineRun | None:
+        reader = self._reader(f"the runs of {repo}")
+        runs = sorted((_Run(reader, item) for item in items), key=_Run.order, reverse=True)
+        if not runs:
+            return None
+        newest = runs[0]
+        history = [
+            r
+            for r in reversed(runs[1:])
+            if r.raw_status == "completed"
+            and (not same_workflow or r.workflow_key == newest.workflow_key)
+        ]
+        now = self.http.clock.now()
+        pipeline = PipelineRun(
+            service=service,
+            provider=PROVIDER,
+            run_id=str(newest.run_id),
+            name=newest.name,
+            status=newest.status,
+            commit=newest.head_sha,
+            branch=newest.branch,
+            url=newest.url,
+            started_at=newest.started_at,
+            duration_s=newest.duration(now),
+            recent_durations_s=tuple(d for r in history if (d := r.duration(now)) is not None),
+            recent_outcomes=tuple(r.status for r in history),
+            source=self.name,
+        )
+        if pipeline.status is not RunStatus.RUNNING:
+            return pipeline
+        jobs = await self.jobs(pipeline)
+        return _with_jobs(pipeline, jobs)
+
+
+class _Run:
+    """The fields of a workflow run the cockpit uses, read loosely."""
+
+    __slots__ = (
+        "branch",
+        "created_at",
+        "head_sha",
+        "name",
+        "raw_status",
+        "run_id",
+        "started_at",
+        "status",
+        "updated_at",
+        "url",
+        "workflow_key",
+    )
+
+    def __init__(self, reader: PayloadReader, item: Mapping[str, Any]) -> None:
+        self.run_id = reader.integer(item, "id")
+        self.raw_status = reader.text(item, "status", nullable=True)
+        self.status = map_run_status(self.raw_status, item.get("conclusion"))
+        self.head_sha = sanitize(reader.text(item, "head_sha"))
+        self.branch = sanitize(reader.text(item, "head_branch", nullable=True))
+        self.url = sanitize(reader.text(item, "html_url"))
+        self.created_at = reader.time(item, "created_at")
+        self.updated_at = reader.time(item, "updated_at")
+        self.started_at = reader.time(item, "run_started_at", nullable=True) or self.created_at
+        raw_path = item.get("path")
+        path = raw_path if isinstance(raw_path, str) else ""
+        title = reader.text(item, "name", nullable=True) or path.rsplit("/", 1)[-1]
+        self.name = sanitize(title or reader.text(item, "display_title", nullable=True))
+        workflow_id = item.get("workflow_id")
+        self.workflow_key = str(workflow_id) if workflow_id is not None else path or self.name
+
+    def order(self) -> tuple[datetime, int]:
+        return (self.created_at or datetime.min.replace(tzinfo=UTC), self.run_id)
+
+    def duration(self, now: datetime) -> float | None:
+        if self.started_at is None:
+            return None
+        if self.raw_status == "completed" and self.updated_at is not None:
+            return max(0.0, (self.updated_at - self.started_at).total_seconds())
+        if self.status is RunStatus.RUNNING:
+            return max(0.0, (now - self.started_at).total_seconds())
+        return None
+
+
+def _job(reader: PayloadReader, item: Mapping[str, Any]) -> Job:
+    raw_steps = item.get("steps")
+    steps = raw_steps if isinstance(raw_steps, list) else []
+    return Job(
+        job_id=str(reader.integer(item, "id")),
+        name=sanitize(reader.text(item, "name")),
+        status=map_job_status(reader.text(item, "status", nullable=True), item.get("conclusion")),
+        started_at=reader.time(item, "started_at", nullable=True),
+        completed_at=reader.time(item, "completed_at", nullable=True),
+        url=reader.text(item, "html_url", nullable=True),
+        steps=tuple(_step(reader, reader.obj(s, "a step")) for s in steps),
+    )
+
+
+def _step(reader: PayloadReader, item: Mapping[str, Any]) -> Step:
+    return Step(
+        name=sanitize(reader.text(item, "name")),
+        status=map_job_status(reader.text(item, "status", nullable=True), item.get("conclusion")),
+        number=reader.integer(item, "number"),
+        started_at=reader.time(item, "started_at", nullable=True),
+        completed_at=reader.time(item, "completed_at", nullable=True),
+    )
+
+
+def running_step(jobs: Sequence[Job]) -> str:
+    """The step in progress (`job / step` when several jobs run), or a running job's name."""
+    running = [j for j in jobs if j.status is RunStatus.RUNNING]
+    names = []
+    for job in running:
+        step = next((s.name for s in job.steps if s.status is RunStatus.RUNNING), "")
+        names.append(f"{job.name} / {step}" if step and len(running) > 1 else step or job.name)
+    return ", ".join(names)
+
+
+def _with_jobs(pipeline: PipelineRun, jobs: tuple[Job, ...]) -> PipelineRun:
+    return replace(pipeline, running_step=running_step(jobs), jobs=jobs)
