@@ -50,6 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="one JSON document on stdout")
     status.add_argument("--config", dest="sub_config", metavar="FILE")
 
+    check = sub.add_parser("check", help="evaluate the readiness gates once: GO / NO-GO")
+    check.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    check.add_argument("--config", dest="sub_config", metavar="FILE")
+    check.add_argument("--release", metavar="REF", help="override release.ref")
+
     config = sub.add_parser("config", help="config helpers")
     config_sub = config.add_subparsers(dest="config_command", parser_class=_Parser, required=True)
     config_sub.add_parser("schema", help="print the config JSON Schema")
@@ -99,7 +104,7 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
     if command == "validate":
         from cockpit.commands.config_cmds import cmd_validate
 
-        return cmd_validate(args.files, stdout, stderr, os.environ)
+        return cmd_validate(args.files, stdout, stderr, os.environ, config_path=args.config)
     if command == "config":
         from cockpit.commands.config_cmds import cmd_config_schema
 
@@ -116,6 +121,12 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         from cockpit.commands.status import cmd_status
 
         return cmd_status(args.sub_config or args.config, args.json, stdout, stderr, os.environ)
+    if command == "check":
+        from cockpit.commands.check import cmd_check
+
+        return cmd_check(
+            args.sub_config or args.config, args.release, args.json, stdout, stderr, os.environ
+        )
     if command == "demo":
         from cockpit.demo import run_demo
 

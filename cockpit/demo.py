@@ -8,13 +8,12 @@ config -> factory -> adapters -> engine -> App.
 from __future__ import annotations
 
 import os
-from contextlib import ExitStack
 
 from cockpit.clock import ScaledClock
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
 from cockpit.paths import data_file
-from cockpit.sim import GitHubSim, Scenario
+from cockpit.sim.world import DemoWorld
 
 
 def demo_config(urls: dict[str, str]) -> Config:
@@ -32,10 +31,8 @@ def run_demo(*, speed: float = 1.0, read_only: bool = False, show_clock: bool = 
     from cockpit.sources.factory import build_engine
 
     clock = ScaledClock(speed=speed)
-    scenario = Scenario(clock)
-    with ExitStack() as stack:
-        github = stack.enter_context(GitHubSim(scenario))
-        config = demo_config({"gh": github.api_url})
+    with DemoWorld(clock) as world:
+        config = demo_config(world.urls)
         engine = build_engine(config, clock, os.environ)
         # The one sanctioned upward import: the TUI is loaded only when the TUI is asked for.
         from screens.app import make_app

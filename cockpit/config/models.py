@@ -22,7 +22,7 @@ class Strict(BaseModel):
 
 
 class KeyringRef(Strict):
-    """A secret stored in the OS keyring as `service/name` (`cockpit secret set NAME` puts it there)."""
+    """A secret in the OS keyring as `service/name` (`cockpit secret set NAME` puts it there)."""
 
     keyring: str = Field(pattern=r"^[^/\s]+/[^\s]+$", description="service/name in the keyring")
 
@@ -69,7 +69,9 @@ class Source(Strict):
     ]
     url: str | None = Field(default=None, description="base URL of the API")
     token: SecretRef | None = None
-    user: SecretRef | None = Field(default=None, description="Jenkins user (a secret reference)")
+    user: SecretRef | None = Field(
+        default=None, description="Jenkins or registry user (a secret reference)"
+    )
     interval: Seconds = Field(default=HTTP_DEFAULT_INTERVAL, description="poll interval")
     timeout: Seconds = Field(default=10.0, description="request timeout")
     kubeconfig: str | None = None
@@ -81,8 +83,8 @@ class Source(Strict):
             raise ValueError(f"a {self.kind} source needs `url` (the base URL of its API)")
         if self.url and not self.url.startswith(("http://", "https://")):
             raise ValueError(f"url {self.url!r} must start with http:// or https://")
-        if self.user is not None and self.kind != "jenkins":
-            raise ValueError("`user` is only used by jenkins sources")
+        if self.user is not None and self.kind not in ("jenkins", "oci-registry"):
+            raise ValueError("`user` is only used by jenkins and oci-registry sources")
         if self.interval <= 0:
             raise ValueError("interval must be positive")
         if self.timeout <= 0:
@@ -222,12 +224,12 @@ class AlertsQuietGate(_Gate):
 
 class ManualGate(_Gate):
     kind: Literal["manual"]
-    title: str  # type: ignore[assignment]
+    title: str
 
 
 class CommandGate(_Gate):
     kind: Literal["command"]
-    title: str  # type: ignore[assignment]
+    title: str
     run: tuple[str, ...] = Field(min_length=1)
     timeout: Seconds = 120.0
     shell: bool = False

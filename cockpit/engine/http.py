@@ -192,6 +192,17 @@ class SourceHttp:
             source=self.source,
         )
 
+    async def send(
+        self, request: httpx.Request, *, follow_redirects: bool = False
+    ) -> httpx.Response:
+        """Send a prepared request and return the raw response, whatever its status.
+
+        For protocols that must read error answers themselves (the registry's 401 challenge and
+        404 error codes). Transport failures still become typed `SourceError`s, and the request
+        counts against this source like any other.
+        """
+        return await self._send(request, follow_redirects)
+
     async def _send(self, request: httpx.Request, follow_redirects: bool) -> httpx.Response:
         self.requests += 1
         where = f"{request.url.scheme}://{request.url.netloc.decode()}"

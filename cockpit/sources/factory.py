@@ -1,6 +1,7 @@
 """From config to adapters: one place that knows which adapter serves which source kind.
 
-Adding a system means adding its adapter file and one entry in `_BUILDERS`.
+Adding a system means adding its adapter file and one entry in `_BUILDERS`. Each builder takes
+what it needs from the config (the services and gates that use its source).
 """
 
 from __future__ import annotations
@@ -10,24 +11,19 @@ from collections.abc import Callable, Mapping
 import httpx
 
 from cockpit.clock import Clock
-from cockpit.config.models import CiTarget, Config, Source
+from cockpit.config.models import ArtifactTarget, CiTarget, Config, Source
 from cockpit.config.secrets import resolve_secret
 from cockpit.engine.engine import PollEngine
 from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SecretError, SourceError
 from cockpit.sources.base import Adapter
-from cockpit.sources.ci.github import GitHubActionsAdapter, github_headers
 from cockpit.sources.unavailable import UnavailableSource, unsupported_kind
-
-Targets = list[tuple[str, CiTarget]]
-Builder = Callable[[str, Source, Targets, SourceHttp, "Secrets"], Adapter]
 
 
 class Secrets:
     """Resolves a source's secret references late, once, and never shows the values."""
 
-    def __init__(self, name: str, source: Source, environ: Mapping[str, str]) -> None:
-        self.name = name
+    def __init__(self, source: Source, environ: Mapping[str, str]) -> None:
         self.source = source
         self.environ = environ
 
@@ -35,17 +31,77 @@ class Secrets:
         ref = self.source.token
         return None if ref is None else resolve_secret(ref, self.environ)
 
-
-def _github(name: str, source: Source, targets: Targets, http: SourceHttp, sec: Secrets) -> Adapter:
-    http.headers.update(github_headers(sec.token()))
-    return GitHubActionsAdapter(name, source, targets, http)
-
-
-_BUILDERS: dict[str, Builder] = {"github": _github}
+    def user(self) -> str | None:
+        ref = self.source.user
+        return None if ref is None else resolve_secret(ref, self.environ)
 
 
-def ci_targets(config: Config, source_name: str) -> Targets:
+Builder = Callable[[str, Source, Config, SourceHttp, Secrets], Adapter]
+
+
+def ci_targets(config: Config, source_name: str) -> list[tuple[str, CiTarget]]:
     return [(s.name, s.ci) for s in config.services if s.ci and s.ci.source == source_name]
+
+
+def artifact_targets(config: Config, source_name: str) -> list[tuple[str, ArtifactTarget]]:
+    return [
+        (s.name, s.artifact)
+        for s in config.services
+        if s.artifact and s.artifact.source == source_name
+    ]
+
+
+def _github(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
+    from cockpit.sources.ci.github import GitHubActionsAdapter, github_headers
+
+    http.headers.update(github_headers(sec.token()))
+    return GitHubActionsAdapter(name, source, ci_targets(config, name), http)
+
+
+def _oci(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
+    from cockpit.sources.oci.registry import OciRegistryAdapter
+
+    targets = artifact_targets(config, name)
+    return OciRegistryAdapter(
+        name, source, targets, config.release.ref, http, token=sec.token(), user=sec.user()
+    )
+
+
+def _prometheus(
+    name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets
+) -> Adapter:
+    from cockpit.sources.metrics.prometheus import PrometheusAdapter
+
+    _bearer(http, sec)
+    queries = [g.query for g in config.gates if g.kind == "error_budget" and g.source == name]
+    return PrometheusAdapter(name, source, queries, http)
+
+
+def _alertmanager(
+    name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets
+) -> Adapter:
+    from cockpit.sources.alerts.alertmanager import AlertmanagerAdapter
+
+    _bearer(http, sec)
+    matcher_sets = [
+        list(g.matchers) for g in config.gates if g.kind == "alerts_quiet" and g.source == name
+    ]
+    return AlertmanagerAdapter(name, source, matcher_sets, http)
+
+
+def _bearer(http: SourceHttp, sec: Secrets) -> None:
+    """Prometheus and Alertmanager behind an auth proxy take a bearer token, when configured."""
+    token = sec.token()
+    if token:
+        http.headers["Authorization"] = f"Bearer {token}"
+
+
+_BUILDERS: dict[str, Builder] = {
+    "github": _github,
+    "oci-registry": _oci,
+    "prometheus": _prometheus,
+    "alertmanager": _alertmanager,
+}
 
 
 def build_adapters(
@@ -57,23 +113,25 @@ def build_adapters(
         http = SourceHttp(client, name, source.url or "", clock=clock, timeout=source.timeout)
         builder = _BUILDERS.get(source.kind)
         if builder is None:
-            adapters.append(UnavailableSource(name, source.kind, unsupported_kind(name, source.kind), http))
+            error = unsupported_kind(name, source.kind)
+            adapters.append(UnavailableSource(name, source.kind, error, http))
             continue
         try:
-            adapters.append(builder(name, source, ci_targets(config, name), http, Secrets(name, source, environ)))
+            adapters.append(builder(name, source, config, http, Secrets(source, environ)))
         except SecretError as exc:
-            error = SourceError(ErrorKind.AUTH, f"{name}: {exc.message}", source=name, hint=exc.hint)
+            error = SourceError(
+                ErrorKind.AUTH, f"{name}: {exc.message}", source=name, hint=exc.hint
+            )
             adapters.append(UnavailableSource(name, source.kind, error, http))
     return adapters
 
 
 def build_engine(config: Config, clock: Clock, environ: Mapping[str, str]) -> PollEngine:
-    """The engine for a config, with one shared HTTP client."""
+    """The engine for a config, with one shared HTTP client that the engine closes."""
     client = httpx.AsyncClient(
         timeout=httpx.Timeout(10.0),
         limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         headers={"User-Agent": "release-cockpit"},
     )
-    return PollEngine(
-        build_adapters(config, client, clock, environ), clock, client=client, owns_client=True
-    )
+    adapters = build_adapters(config, client, clock, environ)
+    return PollEngine(adapters, clock, client=client, owns_client=True)

@@ -218,8 +218,8 @@ class RegistryAuth:
             "GET", challenge.realm, params=params, headers=headers, timeout=self.http.timeout
         )
         self.token_requests += 1
-        # SourceHttp._send maps transport failures to typed errors and counts the request.
-        response = await self.http._send(request, follow_redirects=False)
+        # SourceHttp.send maps transport failures to typed errors and counts the request.
+        response = await self.http.send(request)
         if response.status_code in (401, 403):
             who = "the configured credentials" if send_credentials else "an anonymous request"
             raise SourceError(

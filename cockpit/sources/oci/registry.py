@@ -317,8 +317,8 @@ class OciRegistryAdapter:
             request = self.http.client.build_request(
                 "GET", url, headers=headers, timeout=self.http.timeout
             )
-            # SourceHttp._send maps transport failures to typed errors and counts the request.
-            response = await self.http._send(request, follow_redirects=False)
+            # SourceHttp.send maps transport failures to typed errors and counts the request.
+            response = await self.http.send(request)
             if response.status_code != 401:
                 break
             if attempt == 1:

@@ -1,0 +1,1 @@
+"""Headless command implementations called by the CLI."""
