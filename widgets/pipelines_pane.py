@@ -1,0 +1,163 @@
+"""Pipelines: is the pipeline healthy? The newest run of each service's CI, failing first."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
+
+from cockpit.config.models import Config
+from cockpit.models import PipelineRun
+from cockpit.present.pipelines import (
+    Column,
+    columns,
+    matches,
+    pipeline_count_label,
+    pipeline_row,
+    row_key,
+    sort_runs,
+)
+from cockpit.present.sources import pipeline_sources
+from cockpit.present.tone import Palette, Tone, styled
+from widgets.pane import Pane
+
+Row = tuple[str, tuple[Text, ...]]
+
+SCROLLBAR_WIDTH = 1
+"""Cells kept free for the table's vertical scrollbar, so compact rows never scroll sideways."""
+
+
+class PipelinesPane(Pane):
+    """A table of pipeline runs; a changed run updates only its changed cells."""
+
+    DEFAULT_CSS = """
+    PipelinesPane > DataTable {
+        height: 1fr;
+        background: transparent;
+        scrollbar-size-vertical: 1;
+    }
+    PipelinesPane > DataTable.-empty {
+        height: auto;
+    }
+    PipelinesPane > #empty {
+        height: auto;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    PANE_ID = "pipelines"
+    TITLE = "Pipelines"
+    ZOOM_KEY = "1"
+    DESCRIPTION = (
+        "Is the pipeline healthy? The newest CI run of each configured service, failing first, "
+        "with its commit, age, duration and the step running now. '/' filters by service, "
+        "pipeline name or branch."
+    )
+
+    def __init__(self, config: Config, *, read_only: bool = False) -> None:
+        super().__init__(config, read_only=read_only)
+        self._columns: tuple[Column, ...] = ()
+        self._rows: list[Row] = []
+        self._empty: Text | None = None
+
+    def source_names(self) -> tuple[str, ...]:
+        return pipeline_sources(self.config)
+
+    def compose_body(self) -> ComposeResult:
+        yield DataTable[Text](cursor_type="row", id="runs")
+        yield Static("", id="empty", markup=False)
+
+    def body(self) -> Widget:
+        return self.table
+
+    @property
+    def table(self) -> DataTable[Text]:
+        """The table of runs."""
+        return self.query_one("#runs", DataTable)
+
+    def all_runs(self) -> list[PipelineRun]:
+        """Every run in the snapshot, failing first."""
+        return sort_runs(self.snapshot.pipelines) if self.snapshot is not None else []
+
+    def visible_runs(self) -> list[PipelineRun]:
+        """The runs the filter lets through, in display order."""
+        return [run for run in self.all_runs() if matches(run, self.filter_text)]
+
+    def render_body(self, now: datetime, palette: Palette) -> None:
+        table = self.table
+        width = max(0, self.content_size.width - SCROLLBAR_WIDTH)
+        cols = columns(width)
+        runs = self.all_runs()
+        visible = [run for run in runs if matches(run, self.filter_text)]
+        rows = _keyed([(row_key(run), pipeline_row(run, now, palette, cols)) for run in visible])
+        if cols != self._columns:
+            table.clear(columns=True)
+            for column in cols:
+                table.add_column(column.label, width=column.width, key=column.key)
+            self._columns = cols
+            self._rows = []
+        self._show_rows(table, rows)
+        self._show_empty(self._empty_text(len(runs), len(visible), palette))
+        self.border_subtitle = pipeline_count_label(len(visible), len(runs)) if runs else ""
+
+    def _show_rows(self, table: DataTable[Text], rows: list[Row]) -> None:
+        if rows == self._rows:
+            return
+        same_keys = [key for key, _ in rows] == [key for key, _ in self._rows]
+        if same_keys:
+            for (key, cells), (_, before) in zip(rows, self._rows, strict=True):
+                for column, cell, old in zip(self._columns, cells, before, strict=True):
+                    if cell != old:
+                        table.update_cell(key, column.key, cell)
+        else:
+            cursor_key = self._cursor_key(table)
+            table.clear()
+            for key, cells in rows:
+                table.add_row(*cells, key=key)
+            keys = [key for key, _ in rows]
+            if cursor_key in keys:
+                table.move_cursor(row=keys.index(cursor_key), animate=False)
+        self._rows = rows
+
+    def _cursor_key(self, table: DataTable[Text]) -> str | None:
+        if not self._rows or not 0 <= table.cursor_row < len(self._rows):
+            return None
+        return self._rows[table.cursor_row][0]
+
+    def _empty_text(self, total: int, shown: int, palette: Palette) -> Text | None:
+        if total == 0:
+            label = "no pipeline runs yet" if self.source_names() else "no CI configured"
+            return styled(label, Tone.MUTED, palette)
+        if shown == 0:
+            return styled(f"no runs match “{self.filter_text.strip()}”", Tone.MUTED, palette)
+        return None
+
+    def _show_empty(self, text: Text | None) -> None:
+        if text == self._empty:
+            return
+        self._empty = text
+        empty = self.query_one("#empty", Static)
+        empty.display = text is not None
+        empty.update(text or "")
+        # No rows: the message sits right under the column header, not at the pane's foot.
+        self.table.set_class(text is not None, "-empty")
+
+    def forget_rendered(self) -> None:
+        super().forget_rendered()
+        self._rows = []
+        self._columns = ()
+        self._empty = None
+
+
+def _keyed(rows: list[Row]) -> list[Row]:
+    """Make row keys unique (two runs of one pipeline on one branch get `#2`, `#3`)."""
+    seen: dict[str, int] = {}
+    unique: list[Row] = []
+    for key, cells in rows:
+        seen[key] = seen.get(key, 0) + 1
+        unique.append((key if seen[key] == 1 else f"{key}#{seen[key]}", cells))
+    return unique
