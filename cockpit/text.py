@@ -20,6 +20,7 @@ _SEQUENCES = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_NO_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
@@ -33,6 +34,9 @@ def sanitize(text: str | bytes, *, keep_newlines: bool = False) -> str:
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
+    elif _SURROGATES.search(text):
+        # A lone surrogate (e.g. "\\udcff" in remote JSON) cannot be encoded to the terminal.
+        text = _SURROGATES.sub("\ufffd", text)
     text = _SEQUENCES.sub("", text)
     text = text.replace("\r\n", "\n")
     if keep_newlines:

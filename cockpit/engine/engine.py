@@ -128,6 +128,19 @@ class PollEngine:
         """The configured source names, in configuration order."""
         return tuple(self._sources)
 
+    @property
+    def adapters(self) -> tuple[Adapter, ...]:
+        """Every adapter, in configuration order (for on-demand actions such as a drill-down)."""
+        return tuple(source.adapter for source in self._sources.values())
+
+    def adapter(self, name: str) -> Adapter:
+        """The adapter of one source.
+
+        Raises:
+            KeyError: when `name` is not a configured source name.
+        """
+        return self._get(name).adapter
+
     # -- reading -----------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
@@ -142,6 +155,7 @@ class PollEngine:
             artifacts=tuple(artifact for d in data for artifact in d.artifacts),
             queries=tuple(query for d in data for query in d.queries),
             alerts=tuple(alert for d in data for alert in d.alerts),
+            approvals=tuple(lookup for d in data for lookup in d.approvals),
         )
 
     def status(self, name: str) -> SourceStatus:

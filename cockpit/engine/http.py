@@ -238,7 +238,7 @@ class SourceHttp:
             ) from exc
         rate = parse_rate_limit(response.headers, self.clock.now())
         if rate is not None:
-            self.rate_limit = rate
+            self.rate_limit = newer_budget(self.rate_limit, rate)
         return response
 
     def raise_for_status(self, response: httpx.Response) -> None:
@@ -294,6 +294,22 @@ class SourceHttp:
     def _budget_exhausted(self, response: httpx.Response) -> bool:
         rate = parse_rate_limit(response.headers, self.clock.now())
         return (rate is not None and rate.remaining == 0) or "retry-after" in response.headers
+
+
+def newer_budget(current: RateLimit | None, seen: RateLimit) -> RateLimit:
+    """The budget to keep when a response reports `seen`.
+
+    Concurrent requests finish in any order, so the last response processed is not always the
+    newest. Within one reset window the remaining budget only goes down; a later reset time
+    starts a new window.
+    """
+    if current is None or current.reset_at is None or seen.reset_at is None:
+        return seen
+    if seen.reset_at > current.reset_at:
+        return seen
+    if seen.reset_at == current.reset_at and seen.remaining < current.remaining:
+        return seen
+    return current
 
 
 def _reason(exc: Exception) -> str:

@@ -10,6 +10,7 @@ from cockpit.models.freshness import SourceStatus
 from cockpit.models.pipeline import PipelineRun
 from cockpit.models.readiness import GateResult, Verdict
 from cockpit.models.release_data import Alert, ArtifactStatus, QueryResult
+from cockpit.models.review import ApprovalLookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +23,7 @@ class Snapshot:
     artifacts: tuple[ArtifactStatus, ...] = ()
     queries: tuple[QueryResult, ...] = ()
     alerts: tuple[Alert, ...] = ()
+    approvals: tuple[ApprovalLookup, ...] = ()
     gates: tuple[GateResult, ...] = ()
     verdict: Verdict = Verdict.UNKNOWN
 

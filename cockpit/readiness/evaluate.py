@@ -77,6 +77,8 @@ def _snapshot_result(
         raw = error_budget_result(gate, snapshot)
     elif isinstance(gate, AlertsQuietGate):
         raw = alerts_quiet_result(gate, snapshot)
+    elif isinstance(gate, ApprovalsGate):
+        raw = approvals_result(config, gate, snapshot)
     else:
         return None
     return apply_staleness(config, snapshot, raw, now)
@@ -110,9 +112,7 @@ def evaluate(
     for index, gate in enumerate(config.gates):
         outcome = _snapshot_result(config, gate, snapshot, ref, now)
         if outcome is None:
-            if isinstance(gate, ApprovalsGate):
-                outcome = approvals_result(gate)
-            elif isinstance(gate, ManualGate):
+            if isinstance(gate, ManualGate):
                 outcome = manual_result(gate, None if ticks is None else ticks.get(index))
             else:
                 outcome = local.get(index) or unknown(gate, NOT_EVALUATED)

@@ -11,14 +11,13 @@ import math
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from cockpit.config.models import AlertsQuietGate, ApprovalsGate, ErrorBudgetGate
+from cockpit.config.models import AlertsQuietGate, ApprovalsGate, Config, ErrorBudgetGate
 from cockpit.models.readiness import GateResult, GateVerdict
 from cockpit.models.release_data import Alert
 from cockpit.models.snapshot import Snapshot
 from cockpit.readiness.common import one_line, result, unknown
 from cockpit.text import sanitize
 
-APPROVALS_NOT_FETCHED = "approvals are not fetched by this version"
 # Alert names listed in a failing reason before "+N more".
 _NAMES_IN_REASON = 5
 
@@ -138,7 +137,40 @@ def alerts_quiet_result(gate: AlertsQuietGate, snapshot: Snapshot) -> GateResult
     return result(gate, GateVerdict.PASS, reason, evidence, **common)
 
 
-def approvals_result(gate: ApprovalsGate) -> GateResult:
-    """Honestly unknown: review fetching from GitHub/GitLab is not built yet."""
-    evidence = {"service": gate.service, "min": gate.min}
-    return unknown(gate, APPROVALS_NOT_FETCHED, evidence)
+def approvals_result(config: Config, gate: ApprovalsGate, snapshot: Snapshot) -> GateResult:
+    """At least `min` approvals on the release PR from people other than its author.
+
+    The latest deciding review per reviewer counts (the CI adapter applies that rule); a pull
+    request that does not exist fails; a lookup that could not be made is unknown.
+    """
+    service = config.service(gate.service)
+    source = service.ci.source if service is not None and service.ci is not None else ""
+    evidence: dict[str, Any] = {"service": gate.service, "min": gate.min}
+    lookup = next((a for a in snapshot.approvals if a.service == gate.service), None)
+    if lookup is None:
+        return unknown(
+            gate, f"approvals for {gate.service} not fetched yet", evidence, source=source
+        )
+    evidence["ref"] = lookup.ref
+    if lookup.approvals is None:
+        reason = one_line(lookup.problem) or "the release pull request could not be read"
+        verdict = GateVerdict.FAIL if lookup.missing else GateVerdict.UNKNOWN
+        return result(gate, verdict, reason, evidence, source=source)
+    found = lookup.approvals
+    approvers = [sanitize(a) for a in found.approvers]
+    evidence.update(
+        {
+            "pull_request": found.pr_number,
+            "url": found.url,
+            "author": sanitize(found.author),
+            "approvers": approvers,
+            "changes_requested_by": [sanitize(r) for r in found.changes_requested_by],
+            "self_approved": found.self_approved,
+        }
+    )
+    names = ", ".join(approvers) or "nobody"
+    own = f"; {sanitize(found.author)}'s own approval does not count" if found.self_approved else ""
+    counted = f"{found.count} of {gate.min} approvals on #{found.pr_number} ({names}){own}"
+    if found.count >= gate.min:
+        return result(gate, GateVerdict.PASS, counted, evidence, source=source, link=found.url)
+    return result(gate, GateVerdict.FAIL, counted, evidence, source=source, link=found.url)

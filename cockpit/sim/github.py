@@ -4,9 +4,13 @@ Speaks the subset of the REST API (version 2022-11-28) the cockpit uses, as GitH
 - `GET /repos/{o}/{r}/actions/runs` and `.../actions/workflows/{id or file}/runs` with the
   `branch`, `event`, `head_sha` and `status` filters, `per_page` (max 100) / `page`, and RFC 8288
   `Link` headers (`next`, `last`, `first`, `prev`);
-- `GET .../actions/runs/{id}`, `.../actions/runs/{id}/jobs`;
+- `GET .../actions/runs/{id}`, `.../actions/runs/{id}/jobs` (`filter=latest|all` attempts);
 - `GET .../actions/jobs/{id}/logs`: a 302 to a plain-text log served by the same sim (as GitHub
   redirects to short-lived blob storage);
+- `POST .../actions/runs/{id}/rerun-failed-jobs`: 201 and a new attempt (see github_reruns.py);
+  403 when the run is not completed or not failed, or when the sim's token may not write
+  Actions (`actions_write=False`);
+- release pull requests, their reviews, check runs and commit statuses (github_pulls_api.py);
 - a strong ETag on every 200 and 304 for a matching `If-None-Match`; `x-ratelimit-*` headers, where
   a 304 costs nothing (GitHub: conditional requests answered 304 do not count) and any other API
   answer costs one request; 403 "API rate limit exceeded" when the budget is spent;
@@ -27,9 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode
 
 from cockpit.sim import github_payloads as payloads
+from cockpit.sim.github_pulls_api import PullsApi
+from cockpit.sim.github_reruns import Reruns, RunView
 from cockpit.sim.scenario import CiRunState, Scenario
 from cockpit.sim.server import (
     Handler,
@@ -66,6 +71,7 @@ class GitHubSim:
         path_prefix: e.g. `/api/v3` to look like GitHub Enterprise Server.
         rate_limit: The primary rate-limit budget per hour of scenario time.
         empty_repos: Extra repositories (`owner/name`) that exist but have no runs.
+        actions_write: The token may write Actions (re-run); False answers re-runs with 403.
         name: For thread names.
     """
 
@@ -77,6 +83,7 @@ class GitHubSim:
         path_prefix: str = "",
         rate_limit: int = 5000,
         empty_repos: Sequence[str] = (),
+        actions_write: bool = True,
         name: str = "github",
     ) -> None:
         self.scenario = scenario
@@ -84,6 +91,9 @@ class GitHubSim:
         self.path_prefix = "/" + path_prefix.strip("/") if path_prefix.strip("/") else ""
         self.rate_limit = rate_limit
         self.empty_repos = tuple(empty_repos)
+        self.actions_write = actions_write
+        self.reruns = Reruns()
+        self.pulls = PullsApi(self)
         self.stats = SimStats()
         self._lock = threading.Lock()
         self._remaining = rate_limit
@@ -142,7 +152,11 @@ class GitHubSim:
         self.router.get(prefix + r"/actions/runs/(?P<run_id>\d+)", api(self._get_run))
         self.router.get(prefix + r"/actions/runs/(?P<run_id>\d+)/jobs", api(self._list_jobs))
         self.router.get(prefix + r"/actions/jobs/(?P<job_id>\d+)/logs", api(self._job_logs))
+        self.router.add(
+            "POST", prefix + r"/actions/runs/(?P<run_id>\d+)/rerun-failed-jobs", api(self._rerun)
+        )
         self.router.get(re.escape(_JOB_LOG_BLOB) + r"(?P<job_id>\d+)", self._log_blob)
+        self.pulls.add_routes(self.router, prefix, api)
 
     def _api(self, handler: Handler) -> Handler:
         """Wrap a handler with auth, rate limiting, conditional answers and GitHub's headers."""
@@ -213,7 +227,7 @@ class GitHubSim:
 
     # Handlers ----------------------------------------------------------------------------
 
-    def _service(self, request: Request) -> str | None:
+    def service_for(self, request: Request) -> str | None:
         """The scenario service behind owner/repo, "" for an empty repo, None if unknown."""
         full_name = f"{request.params['owner']}/{request.params['repo']}".lower()
         if full_name in (r.lower() for r in self.empty_repos):
@@ -223,69 +237,113 @@ class GitHubSim:
             None,
         )
 
-    def _bases(self, request: Request) -> tuple[str, str]:
+    def bases(self, request: Request) -> tuple[str, str]:
+        """The API base and the web base for links in bodies."""
         return request.base_url + self.path_prefix, request.base_url
 
-    def _full_name(self, request: Request) -> str:
+    def full_name(self, request: Request) -> str:
         return f"{request.params['owner']}/{request.params['repo']}"
 
     def _list_runs(self, request: Request) -> Response:
-        service = self._service(request)
+        service = self.service_for(request)
         if service is None:
             return _not_found()
+        now = self.scenario.clock.now()
         runs = self.scenario.ci_runs(service) if service else ()
         workflow = request.params.get("workflow")
+        full_name = self.full_name(request)
         if workflow is not None:
-            runs = tuple(r for r in runs if _is_workflow(r, self._full_name(request), workflow))
+            runs = tuple(r for r in runs if _is_workflow(r, full_name, workflow))
             known = {p.workflow_file for p in self.scenario.ci_plans(service)} if service else set()
-            ids = {str(payloads.workflow_id(self._full_name(request), f)) for f in known}
+            ids = {str(payloads.workflow_id(full_name, f)) for f in known}
             if workflow not in known | ids:
                 return _not_found()
-        runs = tuple(r for r in runs if _matches(r, request.query))
-        page_runs, link = _paginate(runs, request)
-        api, web = self._bases(request)
-        full_name = self._full_name(request)
+        views = [self.reruns.view(r, now) for r in runs]
+        views = [v for v in views if _matches(v.state, request.query)]
+        page, link = payloads.paginate(views, request)
         body = {
-            "total_count": len(runs),
-            "workflow_runs": [payloads.workflow_run(r, full_name, api, web) for r in page_runs],
+            "total_count": len(views),
+            "workflow_runs": [self._run_body(v, request) for v in page],
         }
         return Response.json(body, headers={"Link": link} if link else None)
 
     def _get_run(self, request: Request) -> Response:
-        state = self._run(request, int(request.params["run_id"]))
-        if state is None:
+        view = self._view(request, int(request.params["run_id"]))
+        if view is None:
             return _not_found()
-        api, web = self._bases(request)
-        body = payloads.workflow_run(state, self._full_name(request), api, web)
-        return Response.json(body, headers={"Last-Modified": http_date(state.updated_at)})
+        body = self._run_body(view, request)
+        return Response.json(body, headers={"Last-Modified": http_date(view.state.updated_at)})
 
     def _list_jobs(self, request: Request) -> Response:
         state = self._run(request, int(request.params["run_id"]))
         if state is None:
             return _not_found()
-        api, web = self._bases(request)
-        jobs = [payloads.job(state, self._full_name(request), api, web)]
-        page_jobs, link = _paginate(jobs, request)
+        now = self.scenario.clock.now()
+        if request.query.get("filter") == "all":
+            views = self.reruns.views(state, now)
+        else:
+            views = [self.reruns.view(state, now)]
+        api, web = self.bases(request)
+        full_name = self.full_name(request)
+        jobs = [
+            payloads.job(v.state, full_name, api, web, attempt=v.attempt, job_id=v.job_id)
+            for v in views
+        ]
+        page_jobs, link = payloads.paginate(jobs, request)
         body = {"total_count": len(jobs), "jobs": page_jobs}
         return Response.json(body, headers={"Link": link} if link else None)
 
     def _job_logs(self, request: Request) -> Response:
         job_id = int(request.params["job_id"])
-        state = self.scenario.ci_run_for_job(job_id)
+        now = self.scenario.clock.now()
+        rerun = self.reruns.job(job_id, now)
+        state = rerun.state if rerun is not None else self.scenario.ci_run_for_job(job_id)
         if state is None or self._run(request, state.plan.run_id) is None:
             return _not_found()
-        expires = int(self.scenario.clock.now().timestamp()) + 60
+        expires = int(now.timestamp()) + 60
         location = f"{request.base_url}{_JOB_LOG_BLOB}{job_id}?expires={expires}"
         return Response(302, {"Location": location}, b"")
 
     def _log_blob(self, request: Request) -> Response:
-        text = self.scenario.job_log(int(request.params["job_id"]))
+        job_id = int(request.params["job_id"])
+        text = self.reruns.job_log(job_id, self.scenario.clock.now())
+        if text is None:
+            text = self.scenario.job_log(job_id)
         if text is None:
             return Response.text("BlobNotFound", 404)
         return Response.text(text)
 
+    def _rerun(self, request: Request) -> Response:
+        state = self._run(request, int(request.params["run_id"]))
+        if state is None:
+            return _not_found()
+        docs = f"{payloads.DOCS}/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run"
+        if not self.actions_write:
+            message = "Resource not accessible by personal access token"
+            return Response.json(payloads.error(message, 403, docs), 403)
+        refusal = self.reruns.request(state, self.scenario.clock.now())
+        if refusal is not None:
+            return Response.json(payloads.error(refusal, 403, docs), 403)
+        return Response.json({}, 201)
+
+    def _run_body(self, view: RunView, request: Request) -> dict[str, Any]:
+        api, web = self.bases(request)
+        return payloads.workflow_run(
+            view.state,
+            self.full_name(request),
+            api,
+            web,
+            attempt=view.attempt,
+            created_at=view.created_at,
+        )
+
+    def _view(self, request: Request, run_id: int) -> RunView | None:
+        state = self._run(request, run_id)
+        return None if state is None else self.reruns.view(state, self.scenario.clock.now())
+
     def _run(self, request: Request, run_id: int) -> CiRunState | None:
-        service = self._service(request)
+        """The scripted run `run_id` of the request's repository (attempt 1), if it exists."""
+        service = self.service_for(request)
         state = self.scenario.ci_run(run_id)
         if not service or state is None or state.plan.service != service:
             return None
@@ -314,33 +372,3 @@ def _matches(run: CiRunState, query: Any) -> bool:
         return False
     status = query.get("status")
     return not status or status in (run.status, run.conclusion)
-
-
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
-        return default
-
-
-def _paginate(items: Sequence[Any], request: Request) -> tuple[list[Any], str]:
-    """The requested page and the RFC 8288 Link header GitHub would send (empty: one page)."""
-    per_page = min(100, max(1, _int(request.query.get("per_page"), 30)))
-    page = max(1, _int(request.query.get("page"), 1))
-    last = max(1, -(-len(items) // per_page))
-    chunk = list(items[(page - 1) * per_page : page * per_page])
-    if last == 1:
-        return chunk, ""
-
-    def link(number: int, rel: str) -> str:
-        query = {**request.query, "per_page": str(per_page), "page": str(number)}
-        return f'<{request.base_url}{request.path}?{urlencode(query)}>; rel="{rel}"'
-
-    links = []
-    if page > 1:
-        links.append(link(min(page - 1, last), "prev"))
-    if page < last:
-        links += [link(page + 1, "next"), link(last, "last")]
-    if page > 1:
-        links.append(link(1, "first"))
-    return chunk, ", ".join(links)

@@ -13,107 +13,48 @@ The CI story (all times relative to T):
 - billing: the release run succeeded before T; a new push at T+90s starts a run that succeeds at
   about T+5m.
 - search: a flaky history (timeouts against Elasticsearch); the release run succeeds at T+3m40s.
+- ledger (GitLab CI, project acme/ledger): a test marked known-flaky fails now and then; one
+  commit in its history failed and then passed when a pipeline was re-run for the same SHA. The
+  release pipeline fails in `test` at T+2m52s on that flaky test; retrying the job passes.
+- reports (Jenkins, job acme/reports/main): the release build is killed in `test` at T+3m17s
+  (exit code 137: the agent ran out of memory, an infra failure); a rebuild of the same commit
+  passes.
 Every service also has two pull-request runs on a feature branch, so branch filters matter.
+
+Re-runs are the one thing that changes the world: `rerun()` (what the simulators' retry and
+rebuild endpoints call) adds an attempt that starts at that moment. A flaky or infra failure
+passes on re-run; a code failure fails again. Everything else stays a pure function of time.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import NamedTuple
+from urllib.parse import quote
 
 from cockpit.clock import Clock
+from cockpit.sim.ci_logs import FailureKind, step_log
+from cockpit.sim.ci_runs import CiRunPlan, CiRunState, StepPlan, StepState, run_state
+
+__all__ = [
+    "HISTORY_RUNS",
+    "STEP_NAMES",
+    "CiRunPlan",
+    "CiRunState",
+    "Scenario",
+    "StepPlan",
+    "StepState",
+    "run_state",
+]
 
 STEP_NAMES = ("checkout", "setup", "build", "test", "publish")
 _STEP_WEIGHTS = (0.04, 0.11, 0.32, 0.43, 0.10)
 HISTORY_RUNS = 20
-
-
-@dataclass(frozen=True, slots=True)
-class StepPlan:
-    """One scripted step: how long it takes and whether it fails (with its log lines)."""
-
-    name: str
-    duration_s: float
-    fails: bool = False
-    log: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class CiRunPlan:
-    """One scripted CI run (a workflow run / pipeline / build): the whole life, known upfront."""
-
-    run_id: int
-    run_number: int
-    job_id: int
-    service: str
-    workflow: str
-    workflow_file: str
-    branch: str
-    event: str
-    commit: str
-    message: str
-    author: str
-    created_at: datetime
-    queue_s: float
-    steps: tuple[StepPlan, ...]
-    job_name: str = "build"
-    release: bool = False
-
-    @property
-    def started_at(self) -> datetime:
-        return self.created_at + timedelta(seconds=self.queue_s)
-
-    @property
-    def completed_at(self) -> datetime:
-        """When the last step that runs ends (the failing step ends the run)."""
-        total = 0.0
-        for step in self.steps:
-            total += step.duration_s
-            if step.fails:
-                break
-        return self.started_at + timedelta(seconds=total)
-
-    @property
-    def conclusion(self) -> str:
-        return "failure" if any(s.fails for s in self.steps) else "success"
-
-
-@dataclass(frozen=True, slots=True)
-class StepState:
-    """A step at one moment. `status`: queued | in_progress | completed."""
-
-    number: int
-    name: str
-    status: str
-    conclusion: str | None
-    started_at: datetime | None
-    completed_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class CiRunState:
-    """A run at one moment, in GitHub's vocabulary (other sims translate).
-
-    Attributes:
-        status: queued | in_progress | completed.
-        conclusion: success | failure | None while not completed.
-        updated_at: The last state change at or before the moment (not the moment itself, so
-            an unchanged run gives an identical body and ETag).
-    """
-
-    plan: CiRunPlan
-    status: str
-    conclusion: str | None
-    updated_at: datetime
-    completed_at: datetime | None
-    steps: tuple[StepState, ...]
-
-    @property
-    def running_step(self) -> str:
-        return next((s.name for s in self.steps if s.status == "in_progress"), "")
 
 
 def _sha(*parts: object) -> str:
@@ -132,34 +73,36 @@ _MESSAGES = (
 )
 _AUTHORS = ("ada", "grace", "linus", "margaret", "ken")
 _SERVICES = ("checkout", "payments", "billing", "search")
-_BASE_DURATION_S = {"checkout": 230.0, "payments": 190.0, "billing": 200.0, "search": 260.0}
+_GITLAB_SERVICES = ("ledger",)
+_JENKINS_SERVICES = ("reports",)
+_ALL_SERVICES = _SERVICES + _GITLAB_SERVICES + _JENKINS_SERVICES
+_BASE_DURATION_S = {
+    "checkout": 230.0,
+    "payments": 190.0,
+    "billing": 200.0,
+    "search": 260.0,
+    "ledger": 210.0,
+    "reports": 250.0,
+}
+_FAILURE_ODDS = {"search": 0.35, "ledger": 0.12}
+_FAILURE_KIND: dict[str, FailureKind] = {"search": "flaky", "ledger": "flaky"}
 _RUN_ID_BASE = 7_100_000_000
+# Re-runs get ids far from every scripted run's (index * 100_000 + number * 7).
+_RERUN_ID_BASE = _RUN_ID_BASE + 9_000_000
+_RERUN_QUEUE_S = 5.0
 
 
-def _log(step: str, fails: bool, flaky: bool) -> tuple[str, ...]:
-    lines = {
-        "checkout": ("Syncing repository", "Checked out at HEAD"),
-        "setup": ("Setting up Python 3.11", "Restored dependency cache"),
-        "build": ("Building wheel", "Successfully built package"),
-        "test": ("Running pytest", "412 passed in 88.1s"),
-        "publish": ("Pushing image", "Published image digest"),
-    }[step]
-    if not fails:
-        return lines
-    if flaky:
-        return (
-            "Running pytest",
-            "tests/test_query.py::test_search_latency FAILED",
-            "elasticsearch.exceptions.ConnectionTimeout: Connection timed out after 30s",
-            "##[error]Process completed with exit code 1.",
-        )
-    return (
-        "Running pytest",
-        "FAILED tests/test_refunds.py::test_partial_refund_rounding - AssertionError: "
-        "assert Decimal('10.01') == Decimal('10.00')",
-        "1 failed, 388 passed in 61.0s",
-        "##[error]Process completed with exit code 1.",
-    )
+class _Spec(NamedTuple):
+    """A scripted run before it gets its ids: when, where, what, and why it fails."""
+
+    offset: float
+    branch: str
+    event: str
+    steps: tuple[StepPlan, ...]
+    release: bool
+    queue_s: float
+    kind: FailureKind = "code"
+    commit_key: str = ""
 
 
 class Scenario:
@@ -182,6 +125,8 @@ class Scenario:
         self.start = start or clock.now()
         self.seed = seed
         self.owner = owner
+        self._lock = threading.Lock()
+        self._reruns: list[CiRunPlan] = []
 
     # Timeline ----------------------------------------------------------------------------
 
@@ -198,10 +143,35 @@ class Scenario:
 
     @property
     def services(self) -> tuple[str, ...]:
+        """The services whose CI is GitHub Actions (what the GitHub sim serves)."""
         return _SERVICES
 
+    @property
+    def gitlab_services(self) -> tuple[str, ...]:
+        """The services whose CI is GitLab CI (project `owner/service`)."""
+        return _GITLAB_SERVICES
+
+    @property
+    def jenkins_services(self) -> tuple[str, ...]:
+        """The services built by Jenkins (multibranch job `owner/service/<branch>`)."""
+        return _JENKINS_SERVICES
+
+    @property
+    def all_services(self) -> tuple[str, ...]:
+        return _ALL_SERVICES
+
     def repo(self, service: str) -> str:
+        """The repository (GitHub) or project path (GitLab) of `service`: `owner/service`."""
         return f"{self.owner}/{service}"
+
+    def gitlab_project_id(self, service: str) -> int:
+        """The numeric id GitLab gives the project of `service`."""
+        return 4200 + _ALL_SERVICES.index(service)
+
+    def jenkins_job(self, service: str, branch: str = "main") -> str:
+        """The Jenkins job path of `service`'s `branch`: folders separated by /, and the branch
+        job named as multibranch names it (`feature/next` -> `feature%2Fnext`)."""
+        return f"{self.owner}/{service}/{quote(branch, safe='')}"
 
     def release_commit(self, service: str) -> str:
         """The full SHA of the commit being released for `service`."""
@@ -210,8 +180,69 @@ class Scenario:
     # CI ----------------------------------------------------------------------------------
 
     def ci_plans(self, service: str) -> tuple[CiRunPlan, ...]:
-        """Every scripted run of `service`, including future ones, oldest first."""
-        return self._plans.get(service, ())
+        """Every run of `service` (scripted, future ones too, and re-runs), oldest first.
+
+        In-place re-runs are attempts inside their original run, not runs: see `retries_of`.
+        """
+        scripted = self._plans.get(service, ())
+        with self._lock:
+            extra = [p for p in self._reruns if p.service == service and not p.in_place]
+        if not extra:
+            return scripted
+        return tuple(sorted((*scripted, *extra), key=lambda p: (p.created_at, p.run_id)))
+
+    def retries_of(self, run_id: int) -> tuple[CiRunPlan, ...]:
+        """The in-place re-runs (attempts) inside run `run_id`, oldest first."""
+        with self._lock:
+            return tuple(p for p in self._reruns if p.in_place and p.retry_of == run_id)
+
+    def rerun(
+        self,
+        run_id: int,
+        *,
+        at: datetime | None = None,
+        from_step: int = 0,
+        in_place: bool = False,
+    ) -> CiRunPlan:
+        """Re-run run `run_id` at `at` (default: now) and return the new attempt.
+
+        The attempt runs the original's steps from `from_step` on, after a short queue. A flaky
+        or infra failure passes this time; a code failure fails again, with the same log.
+
+        Raises:
+            KeyError: no run `run_id` exists at that moment.
+        """
+        moment = at or self.now()
+        if self.ci_run(run_id, moment) is None:
+            raise KeyError(run_id)
+        with self._lock:
+            original = self._plan_by_run_id(run_id)
+            if original is None:
+                raise KeyError(run_id)
+            root = original
+            while root.in_place and root.retry_of is not None:
+                root = self._plan_by_run_id(root.retry_of) or root
+            steps = root.steps[from_step:]
+            if root.passes_on_rerun:
+                steps = tuple(replace(s, fails=False, log=step_log(s.name, False)) for s in steps)
+            earlier = sum(1 for p in self._reruns if p.commit == root.commit)
+            new_id = _RERUN_ID_BASE + 7 * (len(self._reruns) + 1)
+            numbers = [p.run_number for p in (*self._plans[root.service], *self._reruns)]
+            plan = replace(
+                root,
+                run_id=new_id,
+                run_number=root.run_number if in_place else max(numbers) + 1,
+                job_id=new_id * 10 + 1,
+                created_at=moment,
+                queue_s=_RERUN_QUEUE_S,
+                steps=steps,
+                attempt=root.attempt + earlier + 1,
+                retry_of=root.run_id if in_place else original.run_id,
+                first_step=from_step if in_place else 0,
+                in_place=in_place,
+            )
+            self._reruns.append(plan)
+            return plan
 
     def ci_runs(self, service: str, at: datetime | None = None) -> tuple[CiRunState, ...]:
         """The runs of `service` that exist at `at` (default: now), newest first."""
@@ -223,14 +254,25 @@ class Scenario:
     def ci_run(self, run_id: int, at: datetime | None = None) -> CiRunState | None:
         """One run by id, if it exists at `at`."""
         moment = at or self.now()
-        plan = self._by_run_id.get(run_id)
+        plan = self._plan_by_run_id(run_id)
         if plan is None or plan.created_at > moment:
             return None
         return run_state(plan, moment)
 
     def ci_run_for_job(self, job_id: int, at: datetime | None = None) -> CiRunState | None:
-        plan = self._by_job_id.get(job_id)
-        return None if plan is None else self.ci_run(plan.run_id, at)
+        plan = self._by_job_id.get(job_id) or self._plan_by_run_id((job_id - 1) // 10)
+        if plan is None or plan.job_id != job_id:
+            return None
+        return self.ci_run(plan.run_id, at)
+
+    def _plan_by_run_id(self, run_id: int) -> CiRunPlan | None:
+        plan = self._by_run_id.get(run_id)
+        if plan is None and run_id >= _RERUN_ID_BASE:
+            index = (run_id - _RERUN_ID_BASE) // 7 - 1
+            extra = list(self._reruns)
+            if 0 <= index < len(extra) and extra[index].run_id == run_id:
+                return extra[index]
+        return plan
 
     def job_log(self, job_id: int, at: datetime | None = None) -> str | None:
         """The job's log so far (GitHub-style timestamped lines), or None for an unknown job."""
@@ -252,7 +294,7 @@ class Scenario:
 
     @cached_property
     def _plans(self) -> dict[str, tuple[CiRunPlan, ...]]:
-        return {service: self._build(index, service) for index, service in enumerate(_SERVICES)}
+        return {service: self._build(index, service) for index, service in enumerate(_ALL_SERVICES)}
 
     @cached_property
     def _by_run_id(self) -> dict[int, CiRunPlan]:
@@ -263,40 +305,46 @@ class Scenario:
         return {p.job_id: p for plans in self._plans.values() for p in plans}
 
     def _steps(
-        self, total_s: float, fail_at: str | None = None, flaky: bool = False
+        self,
+        service: str,
+        total_s: float,
+        fail_at: str | None = None,
+        kind: FailureKind = "code",
     ) -> tuple[StepPlan, ...]:
         steps = []
         for name, weight in zip(STEP_NAMES, _STEP_WEIGHTS, strict=True):
             fails = name == fail_at
             duration = float(max(1, round(total_s * weight * (0.6 if fails else 1.0))))
-            steps.append(StepPlan(name, duration, fails, _log(name, fails, flaky)))
+            steps.append(StepPlan(name, duration, fails, step_log(name, fails, kind, service)))
         return tuple(steps)
 
     def _build(self, index: int, service: str) -> tuple[CiRunPlan, ...]:
         rng = random.Random(f"{self.seed}:{service}")
         base = _BASE_DURATION_S[service]
-        # (offset from T in seconds, branch, event, steps, release, queue seconds)
-        specs: list[tuple[float, str, str, tuple[StepPlan, ...], bool, float]] = []
+        kind = _FAILURE_KIND.get(service, "code")
+        specs: list[_Spec] = []
         for k in range(HISTORY_RUNS):
             offset = -(HISTORY_RUNS - k) * 2400.0 - rng.uniform(0, 900)
             total = base * rng.uniform(0.85, 1.2)
-            failure_odds = 0.35 if service == "search" else 0.08
-            fail_at = "test" if rng.random() < failure_odds else None
-            steps = self._steps(total, fail_at, flaky=service == "search")
-            specs.append((offset, "main", "push", steps, False, rng.uniform(3, 25)))
+            fail_at = "test" if rng.random() < _FAILURE_ODDS.get(service, 0.08) else None
+            steps = self._steps(service, total, fail_at, kind)
+            specs.append(_Spec(offset, "main", "push", steps, False, rng.uniform(3, 25), kind))
         for k in range(2):
             offset = -(7 - 3 * k) * 2400.0 + 600.0
-            steps = self._steps(base * rng.uniform(0.9, 1.1))
-            specs.append((offset, "feature/next", "pull_request", steps, False, 8.0))
+            steps = self._steps(service, base * rng.uniform(0.9, 1.1))
+            specs.append(_Spec(offset, "feature/next", "pull_request", steps, False, 8.0))
         specs.extend(self._release_specs(service, base))
-        specs.sort(key=lambda s: s[0])
+        specs.sort(key=lambda s: s.offset)
         plans = []
-        for number, (offset, branch, event, steps, release, queue_s) in enumerate(specs, 1):
+        for number, spec in enumerate(specs, 1):
             run_id = _RUN_ID_BASE + index * 100_000 + number * 7
-            commit = self.release_commit(service) if release else _sha(self.seed, service, number)
+            if spec.release:
+                commit = self.release_commit(service)
+            else:
+                commit = _sha(self.seed, service, spec.commit_key or number)
             message = (
                 f"Release {service} {self.release_name}"
-                if release
+                if spec.release
                 else _MESSAGES[int(commit[:4], 16) % len(_MESSAGES)]
             )
             plans.append(
@@ -307,70 +355,51 @@ class Scenario:
                     service=service,
                     workflow="ci",
                     workflow_file="ci.yml",
-                    branch=branch,
-                    event=event,
+                    branch=spec.branch,
+                    event=spec.event,
                     commit=commit,
                     message=message,
                     author=_AUTHORS[int(commit[4:8], 16) % len(_AUTHORS)],
-                    created_at=self.at(round(offset)),
-                    queue_s=round(queue_s),
-                    steps=steps,
-                    release=release,
+                    created_at=self.at(round(spec.offset)),
+                    queue_s=round(spec.queue_s),
+                    steps=spec.steps,
+                    release=spec.release,
+                    failure_kind=spec.kind,
+                    attempt=2 if spec.event == "web" else 1,
                 )
             )
         return tuple(plans)
 
-    def _release_specs(
-        self, service: str, base: float
-    ) -> list[tuple[float, str, str, tuple[StepPlan, ...], bool, float]]:
-        def fixed(*durations: float, fail_at: str | None = None) -> tuple[StepPlan, ...]:
+    def _release_specs(self, service: str, base: float) -> list[_Spec]:
+        def fixed(
+            *durations: float, fail_at: str | None = None, kind: FailureKind = "code"
+        ) -> tuple[StepPlan, ...]:
             return tuple(
-                StepPlan(name, d, name == fail_at, _log(name, name == fail_at, False))
+                StepPlan(name, d, name == fail_at, step_log(name, name == fail_at, kind, service))
                 for name, d in zip(STEP_NAMES, durations, strict=True)
             )
 
         if service == "checkout":
-            return [(0, "main", "push", fixed(8, 25, 70, 95, 22), True, 20)]
+            return [_Spec(0, "main", "push", fixed(8, 25, 70, 95, 22), True, 20)]
         if service == "payments":
-            return [(0, "main", "push", fixed(6, 20, 55, 60, 20, fail_at="test"), True, 15)]
+            return [_Spec(0, "main", "push", fixed(6, 20, 55, 60, 20, fail_at="test"), True, 15)]
         if service == "billing":
             return [
-                (-360, "main", "push", fixed(6, 22, 80, 100, 18), True, 20),
-                (90, "main", "push", fixed(7, 24, 75, 90, 14), False, 15),
+                _Spec(-360, "main", "push", fixed(6, 22, 80, 100, 18), True, 20),
+                _Spec(90, "main", "push", fixed(7, 24, 75, 90, 14), False, 15),
             ]
-        return [(10, "main", "push", fixed(9, 30, 60, 88, 13), True, 10)]
-
-
-def run_state(plan: CiRunPlan, at: datetime) -> CiRunState:
-    """The state of `plan` at the moment `at` (which must not precede its creation)."""
-    if at < plan.started_at:
-        steps = tuple(
-            StepState(i, s.name, "queued", None, None, None) for i, s in enumerate(plan.steps, 1)
-        )
-        return CiRunState(plan, "queued", None, plan.created_at, None, steps)
-    cursor = plan.started_at
-    last_change = plan.started_at
-    failed = False
-    states: list[StepState] = []
-    for number, step in enumerate(plan.steps, 1):
-        if failed:
-            # After a failure GitHub marks the remaining steps skipped, at the failure time.
-            states.append(StepState(number, step.name, "completed", "skipped", None, None))
-            continue
-        end = cursor + timedelta(seconds=step.duration_s)
-        if at < cursor:
-            states.append(StepState(number, step.name, "queued", None, None, None))
-        elif at < end:
-            states.append(StepState(number, step.name, "in_progress", None, cursor, None))
-            last_change = cursor
-        else:
-            conclusion = "failure" if step.fails else "success"
-            states.append(StepState(number, step.name, "completed", conclusion, cursor, end))
-            last_change = end
-            failed = step.fails
-        cursor = end
-    if at >= plan.completed_at:
-        return CiRunState(
-            plan, "completed", plan.conclusion, plan.completed_at, plan.completed_at, tuple(states)
-        )
-    return CiRunState(plan, "in_progress", None, last_change, None, tuple(states))
+        if service == "ledger":
+            flaky = fixed(8, 22, 60, 70, 15, fail_at="test", kind="flaky")
+            return [
+                # A commit whose pipeline failed on the flaky test, then passed when a new
+                # pipeline was run for the same SHA (source "web": started from the UI).
+                _Spec(-1500, "main", "push", flaky, False, 10, "flaky", "flaky-pair"),
+                _Spec(
+                    -1100, "main", "web", fixed(8, 22, 60, 90, 15), False, 9, "flaky", "flaky-pair"
+                ),
+                _Spec(0, "main", "push", flaky, True, 12, "flaky"),
+            ]
+        if service == "reports":
+            killed = fixed(9, 25, 80, 75, 18, fail_at="test", kind="infra")
+            return [_Spec(0, "main", "push", killed, True, 8, "infra")]
+        return [_Spec(10, "main", "push", fixed(9, 30, 60, 88, 13), True, 10)]

@@ -16,6 +16,8 @@ from types import TracebackType
 from cockpit.clock import Clock
 from cockpit.sim.alertmanager import AlertmanagerSim
 from cockpit.sim.github import GitHubSim
+from cockpit.sim.gitlab import GitLabSim
+from cockpit.sim.jenkins import JenkinsSim
 from cockpit.sim.oci import OciRegistrySim
 from cockpit.sim.prometheus import PrometheusSim, scenario_values
 from cockpit.sim.scenario import Scenario
@@ -45,6 +47,8 @@ class DemoWorld:
         self.clock = clock
         self.scenario = scenario or Scenario(clock)
         self.github = GitHubSim(self.scenario)
+        self.gitlab = GitLabSim(self.scenario)
+        self.jenkins = JenkinsSim(self.scenario)
         self.registry = OciRegistrySim()
         self.prometheus = PrometheusSim(scenario_values(self.scenario), clock)
         self.alertmanager = AlertmanagerSim(clock)
@@ -69,13 +73,16 @@ class DemoWorld:
         """Base URLs by the source names used in config/demo.yaml."""
         return {
             "gh": self.github.api_url,
+            "gl": self.gitlab.api_url,
+            "jk": self.jenkins.url,
             "registry": self.registry.url,
             "prom": self.prometheus.url,
             "am": self.alertmanager.url,
         }
 
     def start(self) -> DemoWorld:
-        for sim in (self.github, self.registry, self.prometheus, self.alertmanager):
+        sims = (self.github, self.gitlab, self.jenkins, self.registry, self.prometheus)
+        for sim in (*sims, self.alertmanager):
             self._stack.enter_context(sim)
         self.advance()
         self._thread = threading.Thread(target=self._run, name="sim-timeline", daemon=True)

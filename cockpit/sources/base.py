@@ -8,6 +8,7 @@ from typing import Protocol
 from cockpit.engine.http import SourceHttp
 from cockpit.models import PipelineRun
 from cockpit.models.release_data import Alert, ArtifactStatus, QueryResult
+from cockpit.models.review import ApprovalLookup
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class SourceData:
     artifacts: tuple[ArtifactStatus, ...] = ()
     queries: tuple[QueryResult, ...] = ()
     alerts: tuple[Alert, ...] = ()
+    approvals: tuple[ApprovalLookup, ...] = ()
 
 
 class Adapter(Protocol):

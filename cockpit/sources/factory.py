@@ -55,7 +55,28 @@ def _github(name: str, source: Source, config: Config, http: SourceHttp, sec: Se
     from cockpit.sources.ci.github import GitHubActionsAdapter, github_headers
 
     http.headers.update(github_headers(sec.token()))
-    return GitHubActionsAdapter(name, source, ci_targets(config, name), http)
+    targets = ci_targets(config, name)
+    served = {service for service, _ in targets}
+    approvals_for = [
+        g.service for g in config.gates if g.kind == "approvals" and g.service in served
+    ]
+    return GitHubActionsAdapter(
+        name, source, targets, http, release_ref=config.release.ref, approvals_for=approvals_for
+    )
+
+
+def _gitlab(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
+    from cockpit.sources.ci.gitlab import GitLabCIAdapter, gitlab_headers
+
+    http.headers.update(gitlab_headers(sec.token()))
+    return GitLabCIAdapter(name, source, ci_targets(config, name), http)
+
+
+def _jenkins(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
+    from cockpit.sources.ci.jenkins import JenkinsAdapter, jenkins_auth_headers
+
+    http.headers.update(jenkins_auth_headers(sec.user(), sec.token()))
+    return JenkinsAdapter(name, source, ci_targets(config, name), http)
 
 
 def _oci(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
@@ -98,6 +119,8 @@ def _bearer(http: SourceHttp, sec: Secrets) -> None:
 
 _BUILDERS: dict[str, Builder] = {
     "github": _github,
+    "gitlab": _gitlab,
+    "jenkins": _jenkins,
     "oci-registry": _oci,
     "prometheus": _prometheus,
     "alertmanager": _alertmanager,

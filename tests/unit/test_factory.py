@@ -52,3 +52,26 @@ async def test_github_token_is_sent_as_bearer_and_never_in_the_url() -> None:
         (adapter,) = build_adapters(cfg, client, FakeClock(), environ={"GH": "s3cret"})
     assert adapter.http.headers["Authorization"] == "Bearer s3cret"
     assert "s3cret" not in adapter.http.base_url
+
+
+def test_sanitize_replaces_lone_surrogates_so_the_terminal_can_encode_them() -> None:
+    from cockpit.text import sanitize
+
+    clean = sanitize("job \udcff name")
+    assert clean == "job \ufffd name"
+    clean.encode("utf-8")
+
+
+async def test_github_adapter_gets_the_release_ref_and_the_services_needing_approvals() -> None:
+    cfg = Config.model_validate(
+        {
+            "release": {"ref": "v2.14.0"},
+            "sources": {"gh": {"kind": "github", "url": "https://api.github.com"}},
+            "services": [{"name": "checkout", "ci": {"source": "gh", "repo": "acme/checkout"}}],
+            "gates": [{"kind": "approvals", "service": "checkout", "min": 2}],
+        }
+    )
+    async with httpx.AsyncClient() as client:
+        (adapter,) = build_adapters(cfg, client, FakeClock(), environ={})
+    assert adapter.release_ref == "v2.14.0"  # type: ignore[attr-defined]
+    assert adapter.approvals_for == ("checkout",)  # type: ignore[attr-defined]

@@ -20,23 +20,29 @@ Status mapping (GitHub's documented `status` / `conclusion` values):
 Durations: `updated_at - run_started_at` for a completed run, `now - run_started_at` for a
 running one (GitHub's `run_started_at` is set when the attempt is created, so queue time counts,
 as in GitHub's own "total duration"); None while queued.
+
+Actions: `rerun_failed` re-runs a completed run's failed jobs as a new attempt. Approvals, check
+runs and combined status come from `GitHubReviewsMixin` (github_reviews.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, ClassVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 from cockpit.config.models import CiTarget, Source
 from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun, RunStatus, Step
+from cockpit.models.review import ApprovalLookup
 from cockpit.sources.base import SourceData
 from cockpit.sources.ci.base import PayloadReader, parse_link_header
+from cockpit.sources.ci.github_reviews import GitHubReviewsMixin
 from cockpit.text import sanitize
 
 PROVIDER = "github"
@@ -45,10 +51,22 @@ RUNS_PER_PAGE = 20
 JOBS_PER_PAGE = 100
 MAX_PAGES = 5
 
-_BODY_HINT = "is the url a GitHub API (https://api.github.com or https://HOST/api/v3)?"
 _QUEUED = frozenset({"queued", "waiting", "requested", "pending"})
 _FAILED = frozenset({"failure", "timed_out", "startup_failure"})
 _PASSED_RUN = frozenset({"success", "neutral", "skipped"})
+# GitHub answers 403 both for a missing permission and for a run it will not re-run now; these
+# phrases (seen in GitHub's messages) mark the second kind.
+_NOT_RERUNNABLE = ("already running", "cannot be retried", "cannot be rerun", "not complete")
+_RERUN_HINT = (
+    "token lacks actions:write (fine-grained token: Actions read and write; classic token: "
+    "the repo scope; GITHUB_TOKEN: permissions: actions: write)"
+)
+
+
+class RerunRefused(SourceError):
+    """GitHub refused to re-run a run because of the run's state (still running, too old...)."""
+
+    title = "Re-run refused"
 
 
 def github_headers(token: str | None) -> dict[str, str]:
@@ -83,7 +101,7 @@ def map_job_status(status: str | None, conclusion: str | None) -> RunStatus:
     return map_run_status(status, conclusion)
 
 
-class GitHubActionsAdapter:
+class GitHubActionsAdapter(GitHubReviewsMixin):
     """GitHub Actions runs for the services that use one `github` source.
 
     Args:
@@ -100,7 +118,7 @@ class GitHubActionsAdapter:
     """
 
     kind = PROVIDER
-    SUPPORTS_RERUN: ClassVar[bool] = False
+    SUPPORTS_RERUN: ClassVar[bool] = True
     SUPPORTS_LIVE_LOG: ClassVar[bool] = False
     SUPPORTS_JOB_LOG: ClassVar[bool] = True
 
@@ -115,6 +133,8 @@ class GitHubActionsAdapter:
         max_pages: int = MAX_PAGES,
         event: str | None = None,
         head_sha: str | None = None,
+        release_ref: str = "",
+        approvals_for: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.source_cfg = source_cfg
@@ -125,21 +145,56 @@ class GitHubActionsAdapter:
         self.max_pages = max(1, max_pages)
         self.event = event
         self.head_sha = head_sha
+        self.release_ref = release_ref
+        self.approvals_for = tuple(approvals_for)
 
     # The engine's interface --------------------------------------------------------------
 
     async def poll(self) -> SourceData:
-        """The newest run of every target (one per configured workflow), in config order."""
-        results = await asyncio.gather(
-            *(self._poll_target(service, target) for service, target in self.targets),
-            return_exceptions=True,
-        )
+        """The newest run of every target (one per configured workflow), in config order.
+
+        With a release ref that is not the target's branch, the runs of the ref itself (a tag
+        push names the tag as its branch) are polled too, so `ci_green` can judge the release.
+        Services with an `approvals` gate also get their release pull request's approvals.
+        """
+        jobs = [self._poll_target(service, target) for service, target in self._run_targets()]
+        results = await asyncio.gather(*jobs, return_exceptions=True)
         pipelines: list[PipelineRun] = []
         for result in results:
             if isinstance(result, BaseException):
                 raise result
             pipelines.extend(result)
-        return SourceData(pipelines=tuple(pipelines))
+        lookups = await asyncio.gather(*(self._lookup(s) for s in self.approvals_for))
+        return SourceData(pipelines=tuple(pipelines), approvals=tuple(lookups))
+
+    def _run_targets(self) -> list[tuple[str, CiTarget]]:
+        targets = list(self.targets)
+        ref = self.release_ref
+        if ref:
+            targets += [
+                (service, target.model_copy(update={"branch": ref}))
+                for service, target in self.targets
+                if target.branch != ref
+            ]
+        return targets
+
+    async def _lookup(self, service: str) -> ApprovalLookup:
+        """The approvals of the service's release PR; a missing PR or permission is a problem.
+
+        Transient failures (timeouts, rate limits, 5xx) fail the poll, so the source is marked
+        failing and the gate turns unknown rather than deciding on half the data.
+        """
+        ref = self.release_ref
+        try:
+            found = await self.approvals(service, ref=ref or None)
+        except SourceError as exc:
+            if exc.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CONFIG, ErrorKind.AUTH):
+                raise
+            missing = exc.kind is ErrorKind.NOT_FOUND
+            return ApprovalLookup(
+                service, ref, problem=exc.message, missing=missing, source=self.name
+            )
+        return ApprovalLookup(service, ref, approvals=found, source=self.name)
 
     async def jobs(self, run: PipelineRun) -> tuple[Job, ...]:
         """The jobs of `run`, with their steps (GitHub's `filter=latest`: the latest attempt)."""
@@ -157,10 +212,31 @@ class GitHubActionsAdapter:
         result = await self.http.get(path, conditional=False, follow_redirects=True)
         return sanitize(result.body, keep_newlines=True)
 
-    # Polling -----------------------------------------------------------------------------
+    async def rerun_failed(self, run: PipelineRun) -> None:
+        """Re-run the failed jobs of `run` (and the jobs that depend on them) as a new attempt.
 
-    def _reader(self, what: str) -> PayloadReader:
-        return PayloadReader(self.name, what, _BODY_HINT)
+        `POST /repos/{o}/{r}/actions/runs/{id}/rerun-failed-jobs`; GitHub answers 201.
+
+        Raises:
+            SourceError: auth when the token may not write Actions (hint: actions:write);
+                `RerunRefused` when GitHub will not re-run the run now (still running, or not
+                retryable); not_found, rate_limited, ... as for any request.
+        """
+        repo = self._repo(run.service)
+        path = f"/repos/{repo}/actions/runs/{quote(run.run_id, safe='')}/rerun-failed-jobs"
+        http = self.http
+        request = http.client.build_request(
+            "POST", http.url(path), headers=http.headers, timeout=http.timeout
+        )
+        response = await http.send(request)
+        try:
+            http.raise_for_status(response)
+        except SourceError as exc:
+            if exc.kind is not ErrorKind.AUTH or response.status_code != 403:
+                raise
+            raise _rerun_refusal(self.name, repo, run.run_id, response.content) from exc
+
+    # Polling -----------------------------------------------------------------------------
 
     def _repo(self, service: str) -> str:
         target = next((t for s, t in self.targets if s == service), None)
@@ -236,13 +312,6 @@ class GitHubActionsAdapter:
             link = next((v for k, v in result.headers.items() if k.lower() == "link"), None)
             url = self._same_origin(parse_link_header(link).get("next"))
         return items if want is None else items[:want]
-
-    def _same_origin(self, url: str | None) -> str | None:
-        """A next link moved onto our base URL's origin: credentials never leave it."""
-        if not url:
-            return None
-        base, link = urlsplit(self.http.url("/")), urlsplit(url)
-        return urlunsplit((base.scheme, base.netloc, link.path, link.query, ""))
 
     async def _pipeline(
         self, service: str, repo: str, items: list[dict[str, Any]], *, same_workflow: bool
@@ -348,6 +417,32 @@ def _step(reader: PayloadReader, item: Mapping[str, Any]) -> Step:
         number=reader.integer(item, "number"),
         started_at=reader.time(item, "started_at", nullable=True),
         completed_at=reader.time(item, "completed_at", nullable=True),
+    )
+
+
+def _rerun_refusal(source: str, repo: str, run_id: str, body: bytes) -> SourceError:
+    """A 403 to a re-run: the run's state (RerunRefused) or a missing permission (auth)."""
+    try:
+        said = json.loads(body).get("message", "")
+    except (ValueError, AttributeError):
+        said = ""
+    said = sanitize(said)[:200] if isinstance(said, str) else ""
+    if any(phrase in said.lower() for phrase in _NOT_RERUNNABLE):
+        running = "running" in said.lower() or "not complete" in said.lower()
+        return RerunRefused(
+            ErrorKind.BAD_RESPONSE,
+            f"{source}: GitHub will not re-run run {run_id} of {repo}: {said}",
+            source=source,
+            hint="wait until the whole run has completed, then re-run"
+            if running
+            else "GitHub re-runs a failed run for 30 days and at most 50 times; push a new commit",
+        )
+    return SourceError(
+        ErrorKind.AUTH,
+        f"{source}: not allowed to re-run run {run_id} of {repo} (HTTP 403"
+        + (f": {said})" if said else ")"),
+        source=source,
+        hint=_RERUN_HINT,
     )
 
 

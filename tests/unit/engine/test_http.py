@@ -342,3 +342,18 @@ async def test_non_get_requests_are_typed_and_never_cached(make_http, sent) -> N
         await http.request("POST", "/rerun")
     assert caught.value.kind is ErrorKind.NOT_FOUND
     assert "if-none-match" not in sent[1].headers
+
+
+def test_an_older_response_never_raises_the_remaining_budget() -> None:
+    from datetime import UTC, datetime
+
+    from cockpit.engine.http import newer_budget
+    from cockpit.models import RateLimit
+
+    reset = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    newest = RateLimit(remaining=4990, limit=5000, reset_at=reset)
+    older = RateLimit(remaining=4995, limit=5000, reset_at=reset)
+    assert newer_budget(newest, older) is newest
+    assert newer_budget(older, newest) is newest
+    next_window = RateLimit(remaining=5000, limit=5000, reset_at=reset.replace(hour=12))
+    assert newer_budget(newest, next_window) is next_window

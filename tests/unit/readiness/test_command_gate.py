@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
 from pathlib import Path
 
 from cockpit.clock import FakeClock
@@ -104,10 +105,14 @@ async def test_timeout_on_the_clock_kills_the_whole_process_group(tmp_path: Path
         run_command_gate(gate(script, shell=True, timeout="90s"), clock, cwd=tmp_path)
     )
     pid_file = tmp_path / "helper.pid"
-    for _ in range(100_000):  # until the gate waits on the clock and the helper runs: no sleeping
-        if clock.pending_sleepers() and pid_file.exists() and pid_file.read_text().endswith("\n"):
-            break
-        await asyncio.sleep(0)
+    # Wait (in real time: a real process is starting) until the gate waits on the fake clock and
+    # the helper runs. Timing of the gate itself is driven by the fake clock only.
+    deadline = time.monotonic() + 20
+    while not (
+        clock.pending_sleepers() and pid_file.exists() and pid_file.read_text().endswith("\n")
+    ):
+        assert time.monotonic() < deadline, "the command never started"
+        await asyncio.sleep(0.005)
     await clock.advance(90)
     result = await task
     assert result.verdict is GateVerdict.FAIL

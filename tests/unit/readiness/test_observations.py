@@ -10,7 +10,6 @@ import pytest
 from cockpit.models.readiness import GateResult, GateVerdict
 from cockpit.models.release_data import Alert, QueryResult
 from cockpit.readiness import evaluate
-from cockpit.readiness.observations import APPROVALS_NOT_FETCHED
 
 from .helpers import NOW, make_config, snapshot
 
@@ -131,9 +130,9 @@ def test_an_invalid_matcher_is_unknown_naming_it() -> None:
     assert "service~checkout" in result.reason
 
 
-def test_approvals_are_honestly_unknown() -> None:
+def test_approvals_not_yet_fetched_are_unknown() -> None:
     gate = {"kind": "approvals", "service": "checkout", "min": 2}
     result, verdict = evaluate(make_config([gate]), snapshot(), now=NOW)
     assert result[0].verdict is GateVerdict.UNKNOWN
-    assert result[0].reason == APPROVALS_NOT_FETCHED == "approvals are not fetched by this version"
+    assert result[0].reason == "approvals for checkout not fetched yet"
     assert verdict.value == "unknown"

@@ -113,7 +113,7 @@ async def test_second_poll_is_answered_304_and_costs_no_budget(
     second = await adapter.poll()
     assert http.requests - requests == 7  # 4 listings + 3 running runs' jobs
     assert http.not_modified - not_modified == 7
-    assert http.rate_limit.remaining == remaining
+    assert http.rate_limit.remaining == remaining == sim.remaining
     assert sim.stats.charged == charged
     assert second.pipelines == first.pipelines
     await clock.advance(30)  # checkout moves to the next step: only what changed costs budget
@@ -184,8 +184,9 @@ async def test_github_enterprise_base_url_with_api_v3(
 def test_the_adapter_is_a_ci_adapter(adapter_for: AdapterFactory) -> None:
     adapter: CIAdapter = adapter_for("checkout")
     assert adapter.kind == "github" and adapter.interval_s == 15.0
+    # GitHub re-runs failed jobs, serves a job's log when it completes, but has no live log.
     assert (adapter.SUPPORTS_RERUN, adapter.SUPPORTS_LIVE_LOG, adapter.SUPPORTS_JOB_LOG) == (
-        False,
+        True,
         False,
         True,
     )
