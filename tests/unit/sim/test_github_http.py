@@ -84,12 +84,16 @@ async def test_runs_appear_and_progress_with_scenario_time() -> None:
     with GitHubSim(scenario) as sim:
         async with httpx.AsyncClient(verify=TLS, base_url=sim.api_url) as api:
             before = (await api.get(RUNS)).json()
-            await clock.advance(30 + 250)
+            await clock.advance(30 + 300)  # both release runs have completed
             after = (await api.get(RUNS)).json()
-    assert before["total_count"] + 1 == after["total_count"]
-    newest = after["workflow_runs"][0]
-    assert (newest["status"], newest["conclusion"]) == ("completed", "success")
-    assert newest["head_sha"] == scenario.release_commit("checkout")
+    # The release push on main and the release tag's push, both on the release commit.
+    assert before["total_count"] + 2 == after["total_count"]
+    newest, release = after["workflow_runs"][:2]
+    assert newest["head_branch"] == scenario.release_ref == "v2.14.0"
+    assert release["head_branch"] == "main"
+    for run in (newest, release):
+        assert (run["status"], run["conclusion"]) == ("completed", "success")
+        assert run["head_sha"] == scenario.release_commit("checkout")
 
 
 def test_filters(serve: ServeFactory) -> None:

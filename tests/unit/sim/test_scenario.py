@@ -10,8 +10,9 @@ from cockpit.sim.scenario import HISTORY_RUNS, STEP_NAMES, CiRunState, Scenario
 from .conftest import START
 
 
-def _newest(scenario: Scenario, service: str, at: float) -> CiRunState:
-    return scenario.ci_runs(service, scenario.at(at))[0]
+def _newest(scenario: Scenario, service: str, at: float, branch: str = "main") -> CiRunState:
+    """The newest run on `branch` (checkout's release tag has runs of its own)."""
+    return next(r for r in scenario.ci_runs(service, scenario.at(at)) if r.plan.branch == branch)
 
 
 def _snapshot(scenario: Scenario, at: float) -> list[tuple[object, ...]]:
