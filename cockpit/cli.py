@@ -148,7 +148,7 @@ def _run_tui(config_path: str | None, read_only: bool, stderr: TextIO) -> int:
         return EXIT_USAGE
     clock = SystemClock()
     engine = build_engine(config, clock, os.environ)
-    # The one sanctioned upward import: the TUI is loaded only when the TUI is asked for.
+    # A sanctioned upward import (see the import contracts): Textual loads only for the TUI.
     from screens.app import make_app
 
     app = make_app(config, engine, clock, read_only=read_only or config.read_only)

@@ -34,7 +34,7 @@ def run_demo(*, speed: float = 1.0, read_only: bool = False, show_clock: bool = 
     with DemoWorld(clock) as world:
         config = demo_config(world.urls)
         engine = build_engine(config, clock, os.environ)
-        # The one sanctioned upward import: the TUI is loaded only when the TUI is asked for.
+        # A sanctioned upward import (see the import contracts): Textual loads only for the TUI.
         from screens.app import make_app
 
         app = make_app(

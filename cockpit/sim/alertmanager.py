@@ -20,11 +20,10 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 from cockpit.clock import Clock
-from cockpit.sim.server import Request, Response, Router, SimServer
+from cockpit.sim.server import Request, Response, Router, SimServer, SimService
 from cockpit.sources.alerts.matchers import Matcher, MatchType, matches_all, parse_matcher
 
 # Alertmanager's default `resolve_timeout`: an alert not re-sent within it resolves.
@@ -67,7 +66,7 @@ class SimSilence:
         return "active" if now < self.ends_at else "expired"
 
 
-class AlertmanagerSim:
+class AlertmanagerSim(SimService):
     """A loopback Alertmanager.
 
     Args:
@@ -96,28 +95,6 @@ class AlertmanagerSim:
         self.server = SimServer(router, name=name)
 
     # Lifecycle -------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def start(self) -> AlertmanagerSim:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> AlertmanagerSim:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # What the scenario drives ------------------------------------------------------------
 

@@ -29,7 +29,6 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from cockpit.sim import github_payloads as payloads
@@ -42,6 +41,7 @@ from cockpit.sim.server import (
     Response,
     Router,
     SimServer,
+    SimService,
     conditional,
     http_date,
 )
@@ -61,7 +61,7 @@ class SimStats:
     charged: int = 0
 
 
-class GitHubSim:
+class GitHubSim(SimService):
     """The GitHub Actions simulator.
 
     Args:
@@ -106,11 +106,6 @@ class GitHubSim:
     # Lifecycle ---------------------------------------------------------------------------
 
     @property
-    def url(self) -> str:
-        """The server root, `http://127.0.0.1:<port>` (also the web base of html_url links)."""
-        return self.server.url
-
-    @property
     def api_url(self) -> str:
         """The API base URL to configure a source with (root plus `path_prefix`)."""
         return self.server.url + self.path_prefix
@@ -121,24 +116,6 @@ class GitHubSim:
         with self._lock:
             self._roll_window()
             return self._remaining
-
-    def start(self) -> GitHubSim:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> GitHubSim:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # Routing -----------------------------------------------------------------------------
 

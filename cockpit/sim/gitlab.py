@@ -29,13 +29,21 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 from cockpit.sim import gitlab_payloads as payloads
 from cockpit.sim.scenario import CiRunPlan, Scenario
-from cockpit.sim.server import Handler, Request, Response, Router, SimServer, conditional, http_date
+from cockpit.sim.server import (
+    Handler,
+    Request,
+    Response,
+    Router,
+    SimServer,
+    SimService,
+    conditional,
+    http_date,
+)
 
 API = "/api/v4"
 RATE_WINDOW_S = 60
@@ -52,7 +60,7 @@ class SimStats:
     retries: int = 0
 
 
-class GitLabSim:
+class GitLabSim(SimService):
     """The GitLab CI simulator.
 
     Args:
@@ -94,31 +102,8 @@ class GitLabSim:
         self.server = SimServer(self.router, name=name)
 
     @property
-    def url(self) -> str:
-        """The instance root, `http://127.0.0.1:<port>` (web links point here too)."""
-        return self.server.url
-
-    @property
     def api_url(self) -> str:
         return self.server.url + API
-
-    def start(self) -> GitLabSim:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> GitLabSim:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # Routing -----------------------------------------------------------------------------
 

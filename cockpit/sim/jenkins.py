@@ -30,13 +30,12 @@ import itertools
 import re
 import threading
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote
 
 from cockpit.sim import jenkins_payloads as payloads
 from cockpit.sim.scenario import CiRunPlan, Scenario, run_state
-from cockpit.sim.server import Handler, Request, Response, Router, SimServer
+from cockpit.sim.server import Handler, Request, Response, Router, SimServer, SimService
 
 VERSION = "2.479.1"
 CRUMB_FIELD = "Jenkins-Crumb"
@@ -63,7 +62,7 @@ class SimStats:
     builds_queued: int = 0
 
 
-class JenkinsSim:
+class JenkinsSim(SimService):
     """The Jenkins simulator.
 
     Args:
@@ -108,31 +107,8 @@ class JenkinsSim:
         self.server = SimServer(self.router, name=name)
 
     @property
-    def url(self) -> str:
-        """The Jenkins root, `http://127.0.0.1:<port>` (no context path)."""
-        return self.server.url
-
-    @property
     def api_url(self) -> str:
         return self.server.url
-
-    def start(self) -> JenkinsSim:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> JenkinsSim:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def expire_crumbs(self) -> None:
         """Invalidate every crumb issued so far (as a restart or an expired session does)."""

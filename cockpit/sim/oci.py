@@ -26,10 +26,9 @@ import secrets
 import threading
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Literal
 
-from cockpit.sim.server import Handler, Request, Response, Router, SimServer
+from cockpit.sim.server import Handler, Request, Response, Router, SimServer, SimService
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -79,7 +78,7 @@ def _page_not_found(request: Request) -> Response:
     return Response.text("404 page not found\n", 404, headers=_API_VERSION)
 
 
-class OciRegistrySim:
+class OciRegistrySim(SimService):
     """A loopback OCI registry with a mutable state API for the demo scenario.
 
     Args:
@@ -116,29 +115,6 @@ class OciRegistrySim:
         self.server = SimServer(router, name="oci")
 
     # --- lifecycle -------------------------------------------------------------------------
-
-    @property
-    def url(self) -> str:
-        """`http://127.0.0.1:<port>`: the source url to configure."""
-        return self.server.url
-
-    def start(self) -> OciRegistrySim:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> OciRegistrySim:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # --- state API -------------------------------------------------------------------------
 

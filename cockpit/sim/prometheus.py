@@ -19,13 +19,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
 from cockpit.clock import Clock
 from cockpit.sim.scenario import Scenario
-from cockpit.sim.server import Request, Response, Router, SimServer
+from cockpit.sim.server import Request, Response, Router, SimServer, SimService
 
 Series = tuple[Mapping[str, str], float]
 SimValue = float | None | Sequence[Series]
@@ -48,7 +47,7 @@ class SimQueryError(Exception):
         self.status = status
 
 
-class PrometheusSim:
+class PrometheusSim(SimService):
     """A loopback Prometheus answering `/api/v1/query`, `/api/v1/query_range` and `/-/ready`.
 
     Args:
@@ -72,28 +71,6 @@ class PrometheusSim:
         router.get(r"/-/healthy", lambda _: Response.text("Prometheus Server is Healthy.\n"))
         router.fallback = lambda _: Response.text("404 page not found\n", 404)
         self.server = SimServer(router, name=name)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    def start(self) -> PrometheusSim:
-        self.server.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.stop()
-
-    def __enter__(self) -> PrometheusSim:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # Handlers ---------------------------------------------------------------------------
 

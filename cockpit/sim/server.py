@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
 # How long `stop()` waits for each connection thread after closing its socket.
@@ -366,6 +366,38 @@ class SimServer:
         server.server_close()
 
     def __enter__(self) -> SimServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class SimService:
+    """The lifecycle every simulator shares: one `SimServer`, started and stopped with it.
+
+    Subclasses set `self.server` in their constructor and add their routes and state.
+    """
+
+    server: SimServer
+
+    @property
+    def url(self) -> str:
+        """The server root, `http://127.0.0.1:<port>`."""
+        return self.server.url
+
+    def start(self) -> Self:
+        self.server.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
