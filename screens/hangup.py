@@ -14,7 +14,9 @@ competing read of the operator's keystrokes.
 from __future__ import annotations
 
 import asyncio
+import os
 import select
+import threading
 from collections.abc import Callable
 
 
@@ -56,3 +58,39 @@ def watch_for_hangup(
 
     loop.add_reader(watcher.fileno(), on_ready)
     return stop
+
+
+# How long a clean exit may take once the terminal is gone before the process ends itself.
+EXIT_GRACE_S = 1.5
+
+
+def arm_exit_watchdog(
+    code: int,
+    *,
+    grace_s: float = EXIT_GRACE_S,
+    wait: Callable[[float], bool] | None = None,
+    force_exit: Callable[[int], object] = os._exit,
+) -> threading.Thread:
+    """End the process with `code` if a clean exit has not finished within `grace_s`.
+
+    Once the terminal has hung up, Textual's shutdown can block forever: its output thread dies on
+    the first write to the dead terminal (EIO), and the next write waits on a full queue that
+    nobody drains. A dropped SSH session must never leave a cockpit behind, so after asking the
+    App to exit we arm this daemon thread. If the process exits first, the thread dies with it;
+    everything worth keeping (ticks, waivers, journal entries) was already fsynced when written.
+
+    Args:
+        code: The exit status to end with (128 + the signal).
+        grace_s: How long the clean exit may take.
+        wait: Waits up to the given seconds (tests inject one); the default never returns early.
+        force_exit: How to end the process (tests inject a recorder).
+    """
+    waiter = wait or threading.Event().wait
+
+    def bite() -> None:
+        waiter(grace_s)
+        force_exit(code)
+
+    watchdog = threading.Thread(target=bite, name="exit-watchdog", daemon=True)
+    watchdog.start()
+    return watchdog

@@ -108,3 +108,18 @@ def test_a_real_app_exits_when_its_terminal_hangs_up() -> None:
             process.kill()
             process.wait()
     assert process.returncode == 128 + signal.SIGHUP
+
+
+def test_the_exit_watchdog_ends_the_process_with_the_code_after_the_grace() -> None:
+    from screens.hangup import arm_exit_watchdog
+
+    waited: list[float] = []
+    ended: list[int] = []
+
+    def wait(seconds: float) -> bool:
+        waited.append(seconds)
+        return False
+
+    arm_exit_watchdog(129, grace_s=1.5, wait=wait, force_exit=ended.append).join(timeout=5)
+    assert waited == [1.5]
+    assert ended == [129]

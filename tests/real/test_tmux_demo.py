@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 
 from tests.real.tmux import TmuxSession
@@ -47,3 +49,21 @@ def test_keys_zoom_help_and_quit(demo: TmuxSession) -> None:
     final = demo.wait_for(lambda s: "COCKPIT-EXITED-" in s, timeout=10)
     assert "COCKPIT-EXITED-0" in final
     assert "Traceback" not in final
+
+
+def cockpit_processes(root_pid: int) -> list[psutil.Process]:
+    try:
+        children = psutil.Process(root_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    return [p for p in children if "cockpit" in " ".join(p.cmdline())]
+
+
+def test_killing_the_terminal_leaves_no_cockpit_behind(demo: TmuxSession) -> None:
+    demo.wait_for(lambda s: all(p in s for p in PANES))
+    (cockpit,) = cockpit_processes(demo.pane_pid())
+    demo.kill()  # the terminal disappears, as when an SSH session drops
+    deadline = time.monotonic() + 2.0
+    while cockpit.is_running() and cockpit.status() != psutil.STATUS_ZOMBIE:
+        assert time.monotonic() < deadline, f"cockpit {cockpit.pid} still running 2 s after hang-up"
+        time.sleep(0.05)
