@@ -43,7 +43,7 @@ class SystemClock:
 
 
 class ScaledClock:
-    """Time that runs `speed` times faster than real time, starting at `start` (the demo's clock)."""
+    """Time that runs `speed` times faster than real time from `start` (the demo's clock)."""
 
     def __init__(self, start: datetime | None = None, speed: float = 1.0) -> None:
         if speed <= 0:

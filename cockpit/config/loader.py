@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from cockpit.config.gate_checks import gate_reference_problems
 from cockpit.config.models import (
     SOURCE_KINDS,
     AlertsQuietGate,
@@ -36,7 +37,6 @@ from cockpit.config.models import (
     SourceLog,
     TicketLinkedGate,
 )
-from cockpit.config.gate_checks import gate_reference_problems
 from cockpit.config.problems import (
     INLINE_SECRET,
     INLINE_SECRET_HINT,

@@ -22,7 +22,7 @@ def test_a_bad_matcher_is_located_at_the_matcher() -> None:
 
 def test_a_missing_calendar_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    config, problems = check_config_text(
+    _, problems = check_config_text(
         HEAD + "  - {kind: freeze_window, calendar: freeze.yaml}\n", "c.yaml"
     )
     (problem,) = problems
