@@ -139,6 +139,7 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 
 def _run_tui(config_path: str | None, read_only: bool, stderr: TextIO) -> int:
+    from cockpit.ci_actions import CiActions
     from cockpit.clock import SystemClock
     from cockpit.commands.status import load_discovered_config
     from cockpit.sources.factory import build_engine
@@ -151,6 +152,7 @@ def _run_tui(config_path: str | None, read_only: bool, stderr: TextIO) -> int:
     # A sanctioned upward import (see the import contracts): Textual loads only for the TUI.
     from screens.app import make_app
 
-    app = make_app(config, engine, clock, read_only=read_only or config.read_only)
+    ci = CiActions.from_adapters(engine.adapters, clock)
+    app = make_app(config, engine, clock, read_only=read_only or config.read_only, ci=ci)
     app.run()
     return app.return_code or EXIT_OK

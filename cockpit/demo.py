@@ -8,6 +8,8 @@ config -> factory -> adapters -> engine -> App.
 from __future__ import annotations
 
 import os
+import tempfile
+from pathlib import Path
 
 from cockpit.clock import ScaledClock
 from cockpit.config.loader import load_config
@@ -28,12 +30,16 @@ def demo_config(urls: dict[str, str]) -> Config:
 
 def run_demo(*, speed: float = 1.0, read_only: bool = False, show_clock: bool = True) -> int:
     """Start the simulated world, run the TUI against it, and tear everything down."""
+    from cockpit.ci_actions import CiActions
+    from cockpit.readiness.live import ReadinessTracker
     from cockpit.sources.factory import build_engine
 
     clock = ScaledClock(speed=speed)
-    with DemoWorld(clock) as world:
+    # The demo's ticks and waivers live as long as the demo: every run starts the story afresh.
+    with DemoWorld(clock) as world, tempfile.TemporaryDirectory(prefix="cockpit-demo-") as state:
         config = demo_config(world.urls)
         engine = build_engine(config, clock, os.environ)
+        tracker = ReadinessTracker(config, clock, state_path=Path(state) / "readiness.jsonl")
         # A sanctioned upward import (see the import contracts): Textual loads only for the TUI.
         from screens.app import make_app
 
@@ -44,6 +50,8 @@ def run_demo(*, speed: float = 1.0, read_only: bool = False, show_clock: bool = 
             read_only=read_only or config.read_only,
             title="DEMO: simulated release",
             show_clock=show_clock,
+            readiness=tracker,
+            ci=CiActions.from_adapters(engine.adapters, clock),
         )
         app.run()
         return app.return_code or 0

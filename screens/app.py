@@ -13,7 +13,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -28,10 +28,17 @@ from cockpit.config.models import Config
 from cockpit.engine.feed import SnapshotFeed
 from cockpit.models import Snapshot
 from cockpit.present.ago import AGO_TICK_S
+from cockpit.readiness.live import ReadinessTracker
 from screens.dashboard import PANE_TYPES, DashboardScreen
-from screens.hangup import watch_for_hangup
+from screens.hangup import arm_exit_watchdog, watch_for_hangup
 from screens.help import HelpScreen
+from screens.readiness_control import ReadinessControl
 from widgets.mutating import unbind_mutating
+from widgets.pipelines_pane import PipelinesPane
+from widgets.readiness_pane import ReadinessPane
+
+if TYPE_CHECKING:
+    from cockpit.ci_actions import CiActions
 
 HERE = Path(__file__).parent
 DEFAULT_TITLE = "Release Cockpit"
@@ -109,10 +116,13 @@ class CockpitApp(App[None]):
         read_only: bool,
         title: str = DEFAULT_TITLE,
         show_clock: bool = True,
+        ci: CiActions | None = None,
+        readiness: ReadinessTracker | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.feed = feed
+        self.ci = ci
         self.clock = clock
         self.read_only = read_only
         self.title = title
@@ -125,6 +135,8 @@ class CockpitApp(App[None]):
         self._signals: list[signal.Signals] = []
         self._stop_hangup_watch: Callable[[], None] | None = None
         self._ages_timer: Timer | None = None
+        self.readiness = ReadinessControl(self, readiness or ReadinessTracker(config, clock))
+        """Gate results, the verdict and operator actions on gates (see `ReadinessControl`)."""
         if read_only:
             unbind_mutating(self)
 
@@ -140,6 +152,7 @@ class CockpitApp(App[None]):
         self._watch_terminal()
         self.feed.subscribe(self._publish)
         self._publish(self.feed.snapshot())
+        self.readiness.start()
         await self.feed.start()
         self._feed_started = True
         self._ages_timer = self.set_interval(AGO_TICK_S, self.tick_ages)
@@ -173,8 +186,15 @@ class CockpitApp(App[None]):
         self._signals.clear()
 
     def handle_exit_signal(self, signum: int) -> None:
-        """SIGTERM or SIGHUP (a dropped SSH session): exit cleanly, with 128 + the signal."""
-        self.exit(return_code=128 + int(signum))
+        """SIGTERM or SIGHUP (a dropped SSH session): exit cleanly, with 128 + the signal.
+
+        With the terminal gone a clean exit can block on output nobody reads, so a watchdog
+        ends the process if the exit has not finished shortly (headless tests never arm it).
+        """
+        code = 128 + int(signum)
+        self.exit(return_code=code)
+        if not self.is_headless:
+            arm_exit_watchdog(code)
 
     def _watch_terminal(self) -> None:
         if self.is_headless or sys.__stdin__ is None:
@@ -201,10 +221,33 @@ class CockpitApp(App[None]):
         if message.snapshot == self._last_snapshot:
             return
         self._last_snapshot = message.snapshot
-        self.dashboard.show_snapshot(message.snapshot, self.clock.now())
+        self.dashboard.show_snapshot(self.readiness.assess(message.snapshot), self.clock.now())
+
+    def on_readiness_pane_gate_action_requested(
+        self, message: ReadinessPane.GateActionRequested
+    ) -> None:
+        """space / w / x on a gate: tick, waive (asks why) or run (asks first)."""
+        self.readiness.request(message.action, message.index)
+
+    def on_pipelines_pane_run_opened(self, message: PipelinesPane.RunOpened) -> None:
+        """Enter on a pipeline row: the run screen (jobs, steps, the failing step's log)."""
+        from screens.run_screen import RunScreen  # loaded on first drill-down, not at start
+
+        self.push_screen(
+            RunScreen(
+                message.run,
+                self.ci,
+                self.config,
+                self.clock,
+                read_only=self.read_only,
+                show_clock=self.show_clock,
+                refresh_source=self.feed.refresh,
+            )
+        )
 
     def tick_ages(self) -> None:
         """Re-render age labels as of now (every `AGO_TICK_S`; panes skip unchanged parts)."""
+        self.readiness.reassess()  # a gate goes stale with its source, snapshot or not
         self.dashboard.tick_ages(self.clock.now())
 
     def watch_show_clock(self, show: bool) -> None:
@@ -236,7 +279,7 @@ class CockpitApp(App[None]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        self.push_screen(HelpScreen(self.bound_keys(), self.pane_descriptions()))
+        self.push_screen(HelpScreen(self.bound_keys(), self.pane_descriptions(), self.pane_keys()))
 
     def bound_keys(self) -> list[tuple[str, str]]:
         """(key, description) of the cockpit's keys on the dashboard, as bound now.
@@ -262,6 +305,17 @@ class CockpitApp(App[None]):
         return [
             (" / ".join(sorted(keys, key=len)), description) for description, (_, keys) in ordered
         ]
+
+    def pane_keys(self) -> list[tuple[str, str]]:
+        """(key, "Pane: description") of the panes' own keys, as bound (read-only: no mutating)."""
+        keys: list[tuple[str, str]] = []
+        for pane in self.dashboard.panes:
+            for _key, binding in pane._bindings:  # the live map: see widgets.mutating
+                binding_id = binding.id or ""
+                if binding.description and not binding_id.startswith(("cockpit.", "pane.")):
+                    label = f"{pane.TITLE}: {binding.description}"
+                    keys.append((self.get_key_display(binding), label))
+        return keys
 
     @staticmethod
     def pane_descriptions() -> list[tuple[str, str]]:
@@ -289,6 +343,8 @@ def make_app(
     read_only: bool | None = None,
     title: str | None = None,
     show_clock: bool = True,
+    ci: CiActions | None = None,
+    readiness: ReadinessTracker | None = None,
 ) -> CockpitApp:
     """Build the cockpit: one factory for the CLI, the demo and the tests.
 
@@ -299,6 +355,10 @@ def make_app(
         read_only: True binds no mutating action; None follows `config.read_only`.
         title: The header title (default "Release Cockpit").
         show_clock: Show the 1 Hz header clock (also settable later as `app.show_clock`).
+        ci: The CI adapters for drill-down and re-run (`CiActions.from_adapters(engine.adapters,
+            clock)`); None: the run screen shows the run and its URL only.
+        readiness: The readiness tracker (ticks, waivers, local gates); None: one for the
+            config's release, for the login user, persisted under `$XDG_STATE_HOME`.
     """
     return CockpitApp(
         config,
@@ -307,4 +367,6 @@ def make_app(
         read_only=config.read_only if read_only is None else read_only,
         title=title or DEFAULT_TITLE,
         show_clock=show_clock,
+        ci=ci,
+        readiness=readiness,
     )

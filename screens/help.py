@@ -35,6 +35,7 @@ class HelpScreen(ModalScreen[None]):
         self,
         keys: Sequence[tuple[str, str]],
         panes: Sequence[tuple[str, str]],
+        pane_keys: Sequence[tuple[str, str]] = (),
     ) -> None:
         """Build the help.
 
@@ -42,15 +43,23 @@ class HelpScreen(ModalScreen[None]):
             keys: (key, what it does) for every key bound on the dashboard, as bound now (so
                 read-only mode lists no mutating key).
             panes: (title, what it answers) for each pane.
+            pane_keys: (key, "Pane: what it does") for keys a pane binds itself (tick, waive,
+                ...), as bound now: read-only mode lists none of the mutating ones.
         """
         super().__init__()
         self._keys = [*keys, *EXTRA_KEYS]
         self._panes = panes
+        self._pane_keys = pane_keys
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(Text("Keys", style="bold"), classes="heading")
             yield Static(_two_columns(self._keys), classes="section")
+            if self._pane_keys:
+                yield Static(
+                    Text("Keys in a pane (when it has the focus)", style="bold"), classes="heading"
+                )
+                yield Static(_two_columns(self._pane_keys), classes="section")
             yield Static(Text("Panes", style="bold"), classes="heading")
             yield Static(_two_columns(self._panes), classes="section")
             yield Static(Text("Glyphs", style="bold"), classes="heading")

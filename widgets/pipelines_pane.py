@@ -1,11 +1,19 @@
-"""Pipelines: is the pipeline healthy? The newest run of each service's CI, failing first."""
+"""Pipelines: is the pipeline healthy? The newest run of each service's CI, failing first.
+
+Each row puts the run in context (duration against the median, a sparkline of recent
+durations, the pass rate, a failed run's triage); Enter on a row posts `RunOpened`, which the
+App answers with the run screen (jobs, steps, the failing step's log).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
@@ -14,10 +22,13 @@ from cockpit.models import PipelineRun
 from cockpit.present.pipelines import (
     Column,
     columns,
+    is_compact,
     matches,
+    natural_widths,
     pipeline_count_label,
     pipeline_row,
     row_key,
+    services_with_several_rows,
     sort_runs,
 )
 from cockpit.present.sources import pipeline_sources
@@ -28,6 +39,14 @@ Row = tuple[str, tuple[Text, ...]]
 
 SCROLLBAR_WIDTH = 1
 """Cells kept free for the table's vertical scrollbar, so compact rows never scroll sideways."""
+
+
+class RunTable(DataTable[Text]):
+    """The runs table; Enter opens the highlighted run (shown in the footer)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Open", id="cockpit.open_run", key_display="⏎"),
+    ]
 
 
 class PipelinesPane(Pane):
@@ -54,21 +73,31 @@ class PipelinesPane(Pane):
     ZOOM_KEY = "1"
     DESCRIPTION = (
         "Is the pipeline healthy? The newest CI run of each configured service, failing first, "
-        "with its commit, age, duration and the step running now. '/' filters by service, "
-        "pipeline name or branch."
+        "with its commit, age, duration against the median of the last 20 runs, a sparkline "
+        "of recent durations, the pass rate, the step running now, and a failed run's triage "
+        "and suggested action. Enter opens the run: jobs, steps, the failing step's log. "
+        "'/' filters by service, pipeline name or branch."
     )
+
+    class RunOpened(Message):
+        """Enter on a row: show this run's jobs, steps and log."""
+
+        def __init__(self, run: PipelineRun) -> None:
+            super().__init__()
+            self.run = run
 
     def __init__(self, config: Config, *, read_only: bool = False) -> None:
         super().__init__(config, read_only=read_only)
         self._columns: tuple[Column, ...] = ()
         self._rows: list[Row] = []
         self._empty: Text | None = None
+        self._runs_by_key: dict[str, PipelineRun] = {}
 
     def source_names(self) -> tuple[str, ...]:
         return pipeline_sources(self.config)
 
     def compose_body(self) -> ComposeResult:
-        yield DataTable[Text](cursor_type="row", id="runs")
+        yield RunTable(cursor_type="row", id="runs")
         yield Static("", id="empty", markup=False)
 
     def body(self) -> Widget:
@@ -90,10 +119,27 @@ class PipelinesPane(Pane):
     def render_body(self, now: datetime, palette: Palette) -> None:
         table = self.table
         width = max(0, self.content_size.width - SCROLLBAR_WIDTH)
-        cols = columns(width)
         runs = self.all_runs()
         visible = [run for run in runs if matches(run, self.filter_text)]
-        rows = _keyed([(row_key(run), pipeline_row(run, now, palette, cols)) for run in visible])
+        plain = not self.app.console.encoding.lower().startswith("utf")
+        keyed = _keyed([(row_key(run), run) for run in visible])
+        self._runs_by_key = dict(keyed)
+        cols = columns(width)
+        if not is_compact(cols):
+            # Wide: measure the cells, then give the step / triage column the room left.
+            cells = [pipeline_row(run, now, palette, cols, plain=plain) for _, run in keyed]
+            cols = columns(width, natural_widths(cells, cols))
+        # A compact table has no branch column: name the branch where a service has several rows.
+        several = services_with_several_rows(runs) if is_compact(cols) else frozenset()
+        rows = [
+            (
+                key,
+                pipeline_row(
+                    run, now, palette, cols, plain=plain, with_branch=run.service in several
+                ),
+            )
+            for key, run in keyed
+        ]
         if cols != self._columns:
             table.clear(columns=True)
             for column in cols:
@@ -103,6 +149,18 @@ class PipelinesPane(Pane):
         self._show_rows(table, rows)
         self._show_empty(self._empty_text(len(runs), len(visible), palette))
         self.border_subtitle = pipeline_count_label(len(visible), len(runs)) if runs else ""
+
+    def run_at_cursor(self) -> PipelineRun | None:
+        """The run on the highlighted row, if any."""
+        key = self._cursor_key(self.table)
+        return self._runs_by_key.get(key) if key is not None else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click on the highlighted row) opens the run."""
+        event.stop()
+        run = self._runs_by_key.get(str(event.row_key.value))
+        if run is not None:
+            self.post_message(self.RunOpened(run))
 
     def _show_rows(self, table: DataTable[Text], rows: list[Row]) -> None:
         if rows == self._rows:
@@ -153,11 +211,11 @@ class PipelinesPane(Pane):
         self._empty = None
 
 
-def _keyed(rows: list[Row]) -> list[Row]:
+def _keyed(rows: list[tuple[str, PipelineRun]]) -> list[tuple[str, PipelineRun]]:
     """Make row keys unique (two runs of one pipeline on one branch get `#2`, `#3`)."""
     seen: dict[str, int] = {}
-    unique: list[Row] = []
-    for key, cells in rows:
+    unique: list[tuple[str, PipelineRun]] = []
+    for key, run in rows:
         seen[key] = seen.get(key, 0) + 1
-        unique.append((key if seen[key] == 1 else f"{key}#{seen[key]}", cells))
+        unique.append((key if seen[key] == 1 else f"{key}#{seen[key]}", run))
     return unique

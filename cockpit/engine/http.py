@@ -205,41 +205,49 @@ class SourceHttp:
 
     async def _send(self, request: httpx.Request, follow_redirects: bool) -> httpx.Response:
         self.requests += 1
-        where = f"{request.url.scheme}://{request.url.netloc.decode()}"
         try:
             response = await self.client.send(request, follow_redirects=follow_redirects)
             await response.aread()
-        except httpx.TimeoutException as exc:
-            raise SourceError(
+        except httpx.HTTPError as exc:
+            raise self.transport_error(request, exc) from exc
+        self.observe_rate_limit(response)
+        return response
+
+    def observe_rate_limit(self, response: httpx.Response) -> None:
+        """Keep the budget a response reports (any response: 304s and errors carry it too)."""
+        rate = parse_rate_limit(response.headers, self.clock.now())
+        if rate is not None:
+            self.rate_limit = newer_budget(self.rate_limit, rate)
+
+    def transport_error(self, request: httpx.Request, exc: httpx.HTTPError) -> SourceError:
+        """The typed error for a request that got no complete answer, naming the source."""
+        where = f"{request.url.scheme}://{request.url.netloc.decode()}"
+        if isinstance(exc, httpx.TimeoutException):
+            return SourceError(
                 ErrorKind.TIMEOUT,
                 f"{self.source}: {where} did not answer within {self.timeout:g}s",
                 source=self.source,
                 hint="the server is slow or unreachable; raise the source's timeout if it is slow",
-            ) from exc
-        except (httpx.ConnectError, httpx.NetworkError, httpx.ProxyError) as exc:
-            raise SourceError(
-                ErrorKind.UNREACHABLE,
-                f"{self.source}: cannot connect to {where} ({_reason(exc)})",
-                source=self.source,
-                hint="check the url, DNS, VPN or proxy",
-            ) from exc
-        except httpx.RemoteProtocolError as exc:
-            raise SourceError(
+            )
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return SourceError(
                 ErrorKind.BAD_RESPONSE,
                 f"{self.source}: {where} broke the connection mid-response ({_reason(exc)})",
                 source=self.source,
                 hint="a truncated body; it is retried with backoff",
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise SourceError(
+            )
+        if isinstance(exc, httpx.ConnectError | httpx.NetworkError | httpx.ProxyError):
+            return SourceError(
                 ErrorKind.UNREACHABLE,
-                f"{self.source}: request to {where} failed ({_reason(exc)})",
+                f"{self.source}: cannot connect to {where} ({_reason(exc)})",
                 source=self.source,
-            ) from exc
-        rate = parse_rate_limit(response.headers, self.clock.now())
-        if rate is not None:
-            self.rate_limit = newer_budget(self.rate_limit, rate)
-        return response
+                hint="check the url, DNS, VPN or proxy",
+            )
+        return SourceError(
+            ErrorKind.UNREACHABLE,
+            f"{self.source}: request to {where} failed ({_reason(exc)})",
+            source=self.source,
+        )
 
     def raise_for_status(self, response: httpx.Response) -> None:
         """Map an HTTP error status to a typed `SourceError` naming the source."""

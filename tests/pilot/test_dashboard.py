@@ -117,7 +117,7 @@ async def test_unknown_before_any_data(clock: FakeClock) -> None:
         assert "gh gl jk ? unknown: no data yet" in status_text(app, "pipelines")
         assert "no pipeline runs yet" in str(app.dashboard.query_one("#empty", Static).render())
         lines = str(app.dashboard.pane("readiness").query_one("#headline", Static).render())
-        assert "verdict ? UNKNOWN" in lines
+        assert "? UNKNOWN: 9 gates unknown" in lines
 
 
 async def test_ages_re_render_on_the_coarse_tick(app: CockpitApp, clock: FakeClock) -> None:
@@ -237,13 +237,19 @@ async def test_narrow_and_wide_layouts(app: CockpitApp) -> None:
         assert app.dashboard.has_class("-narrow")
         pipelines = app.dashboard.query_one(PipelinesPane)
         assert pipelines.compact
-        assert [c.key for c in pipelines._columns] == ["service", "status", "name", "age", "step"]
+        assert [c.key for c in pipelines._columns] == [
+            "service", "status", "name", "age", "trend", "pass", "step",
+        ]  # fmt: skip
         await pilot.resize_terminal(200, 60)
         await pilot.pause()
         assert app.dashboard.has_class("-wide")
-        assert len(pipelines._columns) == 8
         regions = [pane.region for pane in app.dashboard.panes]
         assert regions[0].y == regions[1].y and regions[0].x < regions[1].x
+        # A 97-cell quarter is too narrow for all ten columns plus a readable step / triage
+        # column, so it keeps the compact set; zoomed, every column shows.
+        await pilot.press("1")
+        await pilot.pause()
+        assert len(pipelines._columns) == 10
 
 
 def test_a_sixteen_colour_terminal_gets_the_ansi_theme() -> None:
@@ -304,7 +310,9 @@ async def test_empty_states(clock: FakeClock) -> None:
             return str(app.dashboard.pane(pane_id).query_one("#lines", Static).render())
 
         assert "no CI configured" in str(app.dashboard.query_one("#empty", Static).render())
-        assert lines("readiness") == "no gates configured"
+        readiness = app.dashboard.pane("readiness")
+        assert str(readiness.query_one("#no-gates", Static).render()) == "no gates configured"
+        assert "UNKNOWN: no gates configured" in str(readiness.query_one("#headline").render())
         assert lines("rollout") == "no rollout configured"
         assert lines("logs") == "no log sources configured"
         assert status_text(app, "rollout") == "no sources configured"

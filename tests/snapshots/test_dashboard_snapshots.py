@@ -44,10 +44,14 @@ def test_dashboard_fresh(snap_compare: SnapCompare, size: tuple[int, int]) -> No
     A reviewer should see: a grey header "Release Cockpit | staging | checkout 2.14.0 @ v2.14.0"
     and 10:00:00 UTC; four titled panes (stacked at 80x24, Pipelines twice as tall; a 2x2 grid at
     120x40); Pipelines' status line "gh gl jk ✓ fresh 30s" in green; the failing checkout run
-    first (red "✖ failure"), then running payments with its step, queued, success; every gate
-    "? unknown ... not evaluated yet" under "verdict ? UNKNOWN"; Rollout "k8s ? unknown: no data
-    yet" in neutral grey, never green; Logs listing three specs; footer "1234 zoom / Filter r
-    Refresh ? Help q Quit".
+    first (red "✖ failure"), then running payments with its step, queued, success; Readiness
+    under a reversed plain (never green) banner "? UNKNOWN: 9 gates unknown" naming them, every
+    gate "? unknown" with its reason ("no CI run found for v2.14.0": the runs are on main,
+    "source registry was not polled", "not ticked yet", ...) and, at 120x40 only, the evidence
+    of CI green (at 80x24 the stacked pane has room for two rows only); Rollout "k8s ? unknown:
+    no data yet" in neutral grey, never green; Logs listing three specs; footer "⏎ Open 1234 zoom /
+    Filter r Refresh ? Help q Quit". At 80x24 Pipelines has the compact columns with "recent"
+    and "pass" (empty and "-": these runs carry no history) and "detail" (7m11s, the step).
     """
     assert snap_compare(fresh_app(), terminal_size=size)
 
@@ -68,9 +72,10 @@ def test_dashboard_failing_and_stale(snap_compare: SnapCompare, size: tuple[int,
 def test_dashboard_huge(snap_compare: SnapCompare) -> None:
     """200x60, failing and stale.
 
-    A reviewer should see: the 2x2 grid; Pipelines with every column (service, status, pipeline,
-    branch, commit, started, took, running step) and "4 runs" on its bottom border; full status
-    lines including "data 3m old" for the failing source.
+    A reviewer should see: the 2x2 grid; Pipelines (97 cells wide: too narrow for every column
+    plus a readable step / triage column) with the compact columns service, status, pipeline,
+    age, recent, pass, detail, and "4 runs" on its bottom border; full status lines including
+    "data 3m old" for the failing source.
     """
     assert snap_compare(troubled_app(), terminal_size=HUGE)
 
@@ -81,8 +86,9 @@ def test_help(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
 
     A reviewer should see: a box titled "Help" over the dashboard listing Keys (1-4 zoom,
     escape unzoom, / filter, tab, shift+tab, r refresh, ? help, ctrl+p palette, q / ^c quit),
-    then (scrolled out of view at 80x24, visible at 120x40) the Panes with what each answers and
-    the glyph legend; "escape closes" on the bottom border.
+    then "Keys in a pane": space / w / x / e for Readiness (tick, waive, run check, full
+    evidence), then (scrolled out of view at 80x24, visible at 120x40) the Panes with what each
+    answers and the glyph legend; "escape closes" on the bottom border.
     """
     assert snap_compare(fresh_app(), terminal_size=size, press=["question_mark"])
 
@@ -99,8 +105,9 @@ def test_zoomed_pipelines_narrow(snap_compare: SnapCompare) -> None:
 def test_zoomed_pipelines_wide(snap_compare: SnapCompare) -> None:
     """120x40 after `1`: wide enough for every pipeline column.
 
-    A reviewer should see: one full-width Pipelines pane with all eight columns, the other
-    panes gone, header and footer kept.
+    A reviewer should see: one full-width Pipelines pane with all ten columns (service, status,
+    pipeline, branch, commit, age, took, recent, pass, step / triage) and no horizontal
+    scrollbar, the other panes gone, header and footer kept.
     """
     assert snap_compare(fresh_app(), terminal_size=WIDE, press=["1"])
 

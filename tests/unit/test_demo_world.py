@@ -70,3 +70,19 @@ async def test_the_verdict_follows_the_release_story(world: DemoWorld) -> None:
     ticks.tick(manual, "ada", world.clock.now())
     _, final, _ = await verdict_at(world, 331, ticks)
     assert final is Verdict.GO
+
+
+async def test_failed_runs_on_all_three_systems_carry_triage(world: DemoWorld) -> None:
+    _, _, snapshot = await verdict_at(world, 330)
+    failed = {p.service: p for p in snapshot.pipelines if p.status.value == "failure"}
+    assert {s: failed[s].provider for s in ("payments", "ledger", "reports")} == {
+        "payments": "github",
+        "ledger": "gitlab",
+        "reports": "jenkins",
+    }
+    classes = {s: run.triage.failure_class for s, run in failed.items() if run.triage}
+    assert classes == {"payments": "code", "ledger": "flaky", "reports": "infra"}
+    payments = failed["payments"].triage
+    assert payments is not None and payments.evidence
+    assert payments.action.startswith("code: route to")
+    assert failed["payments"].commit[:7] in payments.action

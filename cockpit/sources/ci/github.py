@@ -38,12 +38,15 @@ from urllib.parse import quote
 from cockpit.config.models import CiTarget, Source
 from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SourceError
-from cockpit.models import Job, PipelineRun, RunStatus, Step
+from cockpit.models import Job, PipelineRun, RunStatus, Step, Triage
 from cockpit.models.review import ApprovalLookup
 from cockpit.sources.base import SourceData
 from cockpit.sources.ci.base import PayloadReader, parse_link_header
 from cockpit.sources.ci.github_reviews import GitHubReviewsMixin
+from cockpit.sources.ci.logs import fetch_bounded
+from cockpit.sources.ci.triage_support import TriageCache, history_records, triage_log
 from cockpit.text import sanitize
+from cockpit.triage import RunHistory
 
 PROVIDER = "github"
 API_VERSION = "2022-11-28"
@@ -101,6 +104,12 @@ def map_job_status(status: str | None, conclusion: str | None) -> RunStatus:
     return map_run_status(status, conclusion)
 
 
+# The most of a job log kept in memory (the tail: where failures are).
+LOG_TAIL_BYTES = 256 * 1024
+# What triage classifies: the end of the failed job's log.
+TRIAGE_TAIL_BYTES = 64 * 1024
+
+
 class GitHubActionsAdapter(GitHubReviewsMixin):
     """GitHub Actions runs for the services that use one `github` source.
 
@@ -147,6 +156,7 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         self.head_sha = head_sha
         self.release_ref = release_ref
         self.approvals_for = tuple(approvals_for)
+        self._triage = TriageCache()
 
     # The engine's interface --------------------------------------------------------------
 
@@ -205,12 +215,22 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         reader = self._reader(f"the jobs of run {run.run_id} in {repo}")
         return tuple(_job(reader, item) for item in items)
 
-    async def job_log(self, run: PipelineRun, job: Job) -> str:
-        """The job's plain-text log (GitHub answers 302 to short-lived storage; followed)."""
+    async def job_log(self, run: PipelineRun, job: Job, *, max_bytes: int = LOG_TAIL_BYTES) -> str:
+        """The tail of the job's plain-text log, at most `max_bytes`, streamed.
+
+        GitHub answers 302 to short-lived storage (followed; httpx drops our Authorization
+        header on the way to another host). Only the tail is kept in memory, so a 100 MB log
+        costs a stream, not 100 MB.
+        """
         repo = self._repo(run.service)
         path = f"/repos/{repo}/actions/jobs/{quote(job.job_id, safe='')}/logs"
-        result = await self.http.get(path, conditional=False, follow_redirects=True)
-        return sanitize(result.body, keep_newlines=True)
+        fetched = await fetch_bounded(self.http, path, keep=max_bytes, follow_redirects=True)
+        self.http.raise_for_status(fetched.response)
+        data = fetched.data
+        if fetched.dropped:
+            # Start at a line boundary: the first kept line is most likely cut.
+            data = data[data.find(b"\n") + 1 :]
+        return sanitize(data, keep_newlines=True)
 
     async def rerun_failed(self, run: PipelineRun) -> None:
         """Re-run the failed jobs of `run` (and the jobs that depend on them) as a new attempt.
@@ -343,16 +363,38 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
             recent_outcomes=tuple(r.status for r in history),
             source=self.name,
         )
-        if pipeline.status is not RunStatus.RUNNING:
+        if pipeline.status not in (RunStatus.RUNNING, RunStatus.FAILURE):
             return pipeline
         jobs = await self.jobs(pipeline)
-        return _with_jobs(pipeline, jobs)
+        pipeline = _with_jobs(pipeline, jobs)
+        if pipeline.status is RunStatus.FAILURE:
+            records = history_records((r.head_sha, r.status, str(r.run_id)) for r in history)
+            triage = await self._triage_failed(pipeline, jobs, records, newest.author)
+            pipeline = replace(pipeline, triage=triage)
+        return pipeline
+
+    async def _triage_failed(
+        self, run: PipelineRun, jobs: tuple[Job, ...], history: RunHistory, author: str
+    ) -> Triage | None:
+        """Classify the first failed job (the cause; later failures usually follow from it)."""
+        failed = next((j for j in jobs if j.status is RunStatus.FAILURE), None)
+        if failed is None:
+            return None
+        key = (run.service, run.run_id, failed.job_id)
+        if (cached := self._triage.get(key)) is not None:
+            return cached
+        try:
+            tail = await self.job_log(run, failed, max_bytes=TRIAGE_TAIL_BYTES)
+        except SourceError:
+            return None  # best effort: an expired or missing log leaves the run untriaged
+        return self._triage.put(key, triage_log(tail, history, run.commit, author))
 
 
 class _Run:
     """The fields of a workflow run the cockpit uses, read loosely."""
 
     __slots__ = (
+        "author",
         "branch",
         "created_at",
         "head_sha",
@@ -371,6 +413,10 @@ class _Run:
         self.raw_status = reader.text(item, "status", nullable=True)
         self.status = map_run_status(self.raw_status, item.get("conclusion"))
         self.head_sha = sanitize(reader.text(item, "head_sha"))
+        head_commit = item.get("head_commit")
+        author = head_commit.get("author") if isinstance(head_commit, Mapping) else None
+        name = author.get("name") if isinstance(author, Mapping) else None
+        self.author = sanitize(name) if isinstance(name, str) else ""
         self.branch = sanitize(reader.text(item, "head_branch", nullable=True))
         self.url = sanitize(reader.text(item, "html_url"))
         self.created_at = reader.time(item, "created_at")

@@ -25,8 +25,6 @@ from typing import Protocol, runtime_checkable
 import httpx
 
 from cockpit.engine.http import SourceHttp
-from cockpit.engine.ratelimit import parse_rate_limit
-from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun
 from cockpit.text import sanitize
 
@@ -178,6 +176,7 @@ async def fetch_bounded(
     keep: int = DEFAULT_TAIL_BYTES,
     skip: int | Callable[[httpx.Response], int] = 0,
     stop: Callable[[httpx.Response], bool] | None = None,
+    follow_redirects: bool = False,
 ) -> Fetched:
     """GET `path` as a stream: skip the first `skip` body bytes, keep only the last `keep`.
 
@@ -195,13 +194,11 @@ async def fetch_bounded(
     )
     http.requests += 1
     try:
-        response = await http.client.send(request, stream=True)
+        response = await http.client.send(request, stream=True, follow_redirects=follow_redirects)
     except httpx.HTTPError as exc:
-        raise _transport_error(http, request, exc) from exc
+        raise http.transport_error(request, exc) from exc
     try:
-        rate = parse_rate_limit(response.headers, http.clock.now())
-        if rate is not None:
-            http.rate_limit = rate
+        http.observe_rate_limit(response)
         if response.status_code >= 400:
             return Fetched(response, await _head(response, MAX_ERROR_BODY))
         if stop is not None and stop(response):
@@ -209,7 +206,7 @@ async def fetch_bounded(
         to_skip = skip(response) if callable(skip) else skip
         return await _tail(response, to_skip, keep)
     except httpx.HTTPError as exc:
-        raise _transport_error(http, request, exc) from exc
+        raise http.transport_error(request, exc) from exc
     finally:
         await response.aclose()
 
@@ -239,29 +236,3 @@ async def _tail(response: httpx.Response, skip: int, keep: int) -> Fetched:
             del kept[:excess]
             dropped += excess
     return Fetched(response, bytes(kept), read, skipped, dropped)
-
-
-def _transport_error(http: SourceHttp, request: httpx.Request, exc: Exception) -> SourceError:
-    """The typed error `SourceHttp` gives the same failure (it reads whole bodies; we stream)."""
-    where = f"{request.url.scheme}://{request.url.netloc.decode()}"
-    reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
-    if isinstance(exc, httpx.TimeoutException):
-        return SourceError(
-            ErrorKind.TIMEOUT,
-            f"{http.source}: {where} did not answer within {http.timeout:g}s",
-            source=http.source,
-            hint="the server is slow or unreachable; raise the source's timeout if it is slow",
-        )
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return SourceError(
-            ErrorKind.BAD_RESPONSE,
-            f"{http.source}: {where} broke the connection mid-response ({reason})",
-            source=http.source,
-            hint="a truncated body; it is retried with backoff",
-        )
-    return SourceError(
-        ErrorKind.UNREACHABLE,
-        f"{http.source}: cannot connect to {where} ({reason})",
-        source=http.source,
-        hint="check the url, DNS, VPN or proxy",
-    )

@@ -11,6 +11,7 @@ from cockpit.models import PipelineRun, RunStatus
 from cockpit.present.pipelines import (
     COMPACT_BELOW_WIDTH,
     FULL_COLUMNS,
+    NARROW_BELOW_WIDTH,
     columns,
     is_compact,
     matches,
@@ -45,17 +46,18 @@ def _plain(cells: tuple[object, ...]) -> list[str]:
 def test_full_row_has_every_column_in_order() -> None:
     cells = pipeline_row(RUN, NOW, NO_PALETTE, FULL_COLUMNS)
     assert [c.key for c in FULL_COLUMNS] == [
-        "service", "status", "name", "branch", "sha", "age", "duration", "step",
+        "service", "status", "name", "branch", "sha", "age", "duration", "trend", "pass", "step",
     ]  # fmt: skip
     assert _plain(cells) == [
-        "checkout", "● running", "ci", "main", "abc1234", "3m", "3m05s", "integration tests",
+        "checkout", "● running", "ci", "main", "abc1234", "3m", "3m05s", "", "-",
+        "integration tests",
     ]  # fmt: skip
 
 
 def test_step_is_only_shown_while_running() -> None:
     done = replace(RUN, status=RunStatus.SUCCESS)
     assert _plain(pipeline_row(done, NOW, NO_PALETTE, FULL_COLUMNS))[-1] == ""
-    compact = columns(70)
+    compact = columns(COMPACT_BELOW_WIDTH - 1)
     assert _plain(pipeline_row(done, NOW, NO_PALETTE, compact))[-1] == "3m05s"
     assert _plain(pipeline_row(RUN, NOW, NO_PALETTE, compact))[-1] == "integration tests"
 
@@ -64,7 +66,10 @@ def test_compact_columns_fit_the_width() -> None:
     for width in (57, 78, COMPACT_BELOW_WIDTH - 1):
         cols = columns(width)
         assert is_compact(cols)
-        assert [c.key for c in cols] == ["service", "status", "name", "age", "step"]
+        keys = ["service", "status", "name", "age", "step"]
+        if width >= NARROW_BELOW_WIDTH:  # 80 columns keep the sparkline and the pass rate
+            keys = ["service", "status", "name", "age", "trend", "pass", "step"]
+        assert [c.key for c in cols] == keys
         total = sum((c.width or 0) + 2 for c in cols)
         assert total <= width, (width, total)
     assert columns(COMPACT_BELOW_WIDTH) is FULL_COLUMNS
@@ -89,7 +94,7 @@ def test_remote_text_is_sanitised_and_never_markup() -> None:
     cells = _plain(pipeline_row(hostile, NOW, NO_PALETTE, FULL_COLUMNS))
     assert cells[2] == "ci [bold red]deploy[/]"
     assert cells[3] == "main"
-    assert cells[7] == "step one"
+    assert cells[9] == "step one"
     assert not any("\x1b" in cell or "\x9b" in cell for cell in cells)
 
 
@@ -105,6 +110,7 @@ def test_missing_values_show_a_dash() -> None:
     bare = PipelineRun("billing", "jenkins", "1", "main", RunStatus.QUEUED)
     cells = _plain(pipeline_row(bare, NOW, NO_PALETTE, FULL_COLUMNS))
     assert cells[4:7] == ["-", "-", "-"]
+    assert cells[8] == "-"  # no pass rate without history
 
 
 def test_failing_first_then_unknown_running_queued_cancelled_success() -> None:
