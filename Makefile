@@ -24,3 +24,6 @@ test:
 
 schema:
 	.venv/bin/cockpit config schema > config/schema.json
+
+bench:
+	$(PY) -m bench

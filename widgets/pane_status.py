@@ -13,6 +13,7 @@ from textual.widgets import Static
 from cockpit.models import Freshness
 
 STATE_CLASSES = {state: f"-{state.value}" for state in Freshness}
+MAX_LINES = 2  # the status line's max-height
 
 
 class PaneStatus(Static):
@@ -44,14 +45,38 @@ class PaneStatus(Static):
         return self._shown[0] if self._shown is not None else Freshness.UNKNOWN
 
     def show(self, state: Freshness, line: Text) -> bool:
-        """Show `line` styled as `state`; returns False (and repaints nothing) if unchanged."""
-        if self._shown == (state, line):
+        """Show `line` styled as `state`; returns False (and repaints nothing) if unchanged.
+
+        Only what fits on screen counts as a change: with many sources the line runs past the
+        pane's edge, and an age ticking in the hidden part must not repaint it (over SSH every
+        repaint is bytes on the wire).
+        """
+        shown = self._shown
+        if (
+            shown is not None
+            and shown[0] is state
+            and self._visible(shown[1]) == self._visible(line)
+        ):
+            self._shown = (state, line)
             return False
         self._shown = (state, line)
         for each, css_class in STATE_CLASSES.items():
             self.set_class(each is state, css_class)
         self.update(line)
         return True
+
+    def _visible(self, line: Text) -> Text:
+        """The part of `line` the status line's box can show (all of it before layout)."""
+        width = self.content_size.width
+        if width <= 0:
+            return line
+        lines = line.wrap(self.app.console, width, overflow="ellipsis")
+        return Text("\n").join(lines[:MAX_LINES])
+
+    def on_resize(self) -> None:
+        # A wider line may reveal what was hidden: show the latest text in full.
+        if self._shown is not None:
+            self.update(self._shown[1])
 
     def forget(self) -> None:
         """Forget what was shown, so the next `show` repaints (after a theme change)."""

@@ -148,7 +148,9 @@ class PipelinesPane(Pane):
             self._rows = []
         self._show_rows(table, rows)
         self._show_empty(self._empty_text(len(runs), len(visible), palette))
-        self.border_subtitle = pipeline_count_label(len(visible), len(runs)) if runs else ""
+        subtitle = pipeline_count_label(len(visible), len(runs)) if runs else ""
+        if self.border_subtitle != subtitle:  # setting it, even unchanged, repaints the pane
+            self.border_subtitle = subtitle
 
     def run_at_cursor(self) -> PipelineRun | None:
         """The run on the highlighted row, if any."""

@@ -36,11 +36,11 @@ def load_discovered_config(
     return status.load_discovered_config(cli_path, environ, stderr)
 
 
-async def poll_once(config: Config, environ: Mapping[str, str]) -> Snapshot:
+async def poll_once(config: Config, environ: Mapping[str, str], clock: Clock) -> Snapshot:
     """Every source polled once with the production adapters (see `commands.status`)."""
     from cockpit.commands import status
 
-    return await status.poll_once(config, environ)
+    return await status.poll_once(config, environ, clock)
 
 
 def with_release(config: Config, release: str | None) -> Config:
@@ -71,7 +71,7 @@ async def _gather(
     )
     if not config.sources:
         return Snapshot(taken_at=clock.now()), await local
-    snapshot, results = await asyncio.gather(poll_once(config, environ), local)
+    snapshot, results = await asyncio.gather(poll_once(config, environ, clock), local)
     return snapshot, results
 
 

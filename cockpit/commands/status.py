@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import TextIO
 
-from cockpit.clock import SystemClock
+from cockpit.clock import Clock, SystemClock
 from cockpit.commands.report import render_status_report
 from cockpit.config.discovery import find_config
 from cockpit.config.loader import load_config
@@ -43,11 +43,16 @@ def load_discovered_config(
         return None
 
 
-async def poll_once(config: Config, environ: Mapping[str, str]) -> Snapshot:
-    """Every source polled once, concurrently, with the production adapters."""
+async def poll_once(
+    config: Config, environ: Mapping[str, str], clock: Clock | None = None
+) -> Snapshot:
+    """Every source polled once, concurrently, with the production adapters.
+
+    `clock` sets the time queries are evaluated at (Prometheus `time=`) and ages are judged by.
+    """
     from cockpit.sources.factory import build_engine
 
-    engine = build_engine(config, SystemClock(), environ)
+    engine = build_engine(config, clock or SystemClock(), environ)
     try:
         return await engine.poll_once()
     finally:

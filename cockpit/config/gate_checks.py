@@ -1,4 +1,5 @@
-"""Checks of what gates point at: Alertmanager matchers and freeze calendar files.
+"""Checks of files and expressions the config points at: Alertmanager matchers, freeze
+calendar files, and the user's triage rule file.
 
 They run in `cockpit validate` and whenever a config loads, so `cockpit check` and the TUI never
 start with a gate that can never be decided. A calendar's own problems are reported in the
@@ -52,3 +53,21 @@ def gate_reference_problems(
 
 def _dotted(path: tuple[str | int, ...]) -> str:
     return ".".join(str(part) for part in path)
+
+
+def triage_rules_problems(path: str | None, filename: str, locate: Locate) -> list[Problem]:
+    """A problem at `triage.rules` when the user's rule file is missing or invalid."""
+    if path is None:
+        return []
+    from cockpit.errors import ConfigError
+    from cockpit.triage import load_ruleset
+
+    try:
+        load_ruleset(path)
+    except ConfigError as exc:
+        key: tuple[str | int, ...] = ("triage", "rules")
+        line, col = locate(key)
+        detail = "; ".join(exc.problems[:3]) or exc.message
+        message = f"the triage rule file {path} cannot be used"
+        return [Problem(filename, line, col, _dotted(key), message, detail)]
+    return []

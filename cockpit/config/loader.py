@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
-from cockpit.config.gate_checks import gate_reference_problems
+from cockpit.config.gate_checks import gate_reference_problems, triage_rules_problems
 from cockpit.config.models import (
     SOURCE_KINDS,
     AlertsQuietGate,
@@ -97,9 +97,16 @@ def check_config_text(text: str, filename: str) -> tuple[Config | None, list[Pro
         for i, raw in enumerate(_items(parsed.data, "gates"))
         if (g := _parsed(_GATE_ADAPTER, raw))
     ]
-    problems += gate_reference_problems(
-        gates, filename, lambda path: parsed.marks.locate(path, "value") if parsed.marks else (1, 1)
-    )
+    marks = parsed.marks
+
+    def locate_value(path: tuple[str | int, ...]) -> tuple[int, int]:
+        return marks.locate(path, "value")
+
+    problems += gate_reference_problems(gates, filename, locate_value)
+    triage = parsed.data.get("triage")
+    rules = triage.get("rules") if isinstance(triage, dict) else None
+    if isinstance(rules, str):
+        problems += triage_rules_problems(rules, filename, locate_value)
     for finding in found:
         line, col = parsed.marks.locate(finding.path, finding.anchor)
         key_path = dotted(finding.path)

@@ -250,6 +250,14 @@ Gate = Annotated[
 ]
 
 
+class TriageSettings(Strict):
+    """Failure triage: the user's rule file is merged over the shipped defaults."""
+
+    rules: str | None = Field(
+        default=None, description="a triage rule file merged over config/triage-rules.yaml"
+    )
+
+
 class Config(Strict):
     """The whole config file."""
 
@@ -261,6 +269,7 @@ class Config(Strict):
     gates: tuple[Gate, ...] = ()
     runbooks: tuple[str, ...] = ()
     journal: str | None = None
+    triage: TriageSettings = TriageSettings()
 
     @property
     def is_production(self) -> bool:

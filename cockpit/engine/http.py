@@ -10,6 +10,8 @@ Every request of a source goes through its `SourceHttp`, which
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -94,6 +96,9 @@ class SourceHttp:
         headers: Auth and protocol headers sent with every request (never logged).
         clock: For rate-limit reset times.
         timeout: Seconds per request.
+        limiter: Shared by every source of an engine: how many requests may be in flight. A
+            burst of thousands of requests handed to the connection pool at once makes it
+            rescan its queue on every change (quadratic) and time requests out in the queue.
     """
 
     def __init__(
@@ -105,6 +110,7 @@ class SourceHttp:
         headers: Mapping[str, str] | None = None,
         clock: Clock,
         timeout: float = 10.0,
+        limiter: asyncio.Semaphore | None = None,
     ) -> None:
         self.client = client
         self.source = source
@@ -112,6 +118,7 @@ class SourceHttp:
         self.headers = dict(headers or {})
         self.clock = clock
         self.timeout = timeout
+        self.limiter = limiter
         self.rate_limit: RateLimit | None = None
         self.requests = 0
         self.not_modified = 0
@@ -205,13 +212,18 @@ class SourceHttp:
 
     async def _send(self, request: httpx.Request, follow_redirects: bool) -> httpx.Response:
         self.requests += 1
-        try:
-            response = await self.client.send(request, follow_redirects=follow_redirects)
-            await response.aread()
-        except httpx.HTTPError as exc:
-            raise self.transport_error(request, exc) from exc
+        async with self.slot():
+            try:
+                response = await self.client.send(request, follow_redirects=follow_redirects)
+                await response.aread()
+            except httpx.HTTPError as exc:
+                raise self.transport_error(request, exc) from exc
         self.observe_rate_limit(response)
         return response
+
+    def slot(self) -> contextlib.AbstractAsyncContextManager[object]:
+        """Hold one of the engine's in-flight request slots (none when there is no limiter)."""
+        return self.limiter if self.limiter is not None else contextlib.nullcontext()
 
     def observe_rate_limit(self, response: httpx.Response) -> None:
         """Keep the budget a response reports (any response: 304s and errors carry it too)."""

@@ -10,6 +10,11 @@ Serves the scenario's GitLab-hosted services (`Scenario.gitlab_services`, projec
   `trace_ranges=True`, since GitLab documents none);
 - `POST .../jobs/:job_id/retry` and `POST .../pipelines/:pipeline_id/retry` (201), which add an
   in-place attempt to the scenario: the flaky job passes on retry;
+- `GET .../repository/commits/:sha` (a SHA, branch or tag; 404 `{"message": "404 Commit Not
+  Found"}` for anything else), `GET .../repository/commits/:sha/merge_requests`,
+  `GET .../merge_requests` (`state`, `source_branch`, `target_branch`, offset pagination) and
+  `GET .../merge_requests/:iid/approvals`: the release merge request of each service and its
+  approvals (see `gitlab_payloads`);
 - weak ETags (`W/"..."`) and 304 for a matching `If-None-Match`; `RateLimit-*` headers on every
   answer (every request counts, 304s too, as on GitLab) and 429 "Retry later" when spent;
 - 401 `{"message": "401 Unauthorized"}` without the right `PRIVATE-TOKEN` (or bearer token),
@@ -116,6 +121,12 @@ class GitLabSim(SimService):
         route("GET", _PROJECT + r"/jobs/(?P<job>\d+)", api(self._job))
         route("GET", _PROJECT + r"/jobs/(?P<job>\d+)/trace", api(self._trace))
         route("POST", _PROJECT + r"/jobs/(?P<job>\d+)/retry", api(self._retry_job))
+        route("GET", _PROJECT + r"/repository/commits/(?P<ref>[^/]+)", api(self._commit))
+        commit_mrs = r"/repository/commits/(?P<ref>[^/]+)/merge_requests"
+        route("GET", _PROJECT + commit_mrs, api(self._commit_merge_requests))
+        route("GET", _PROJECT + r"/merge_requests", api(self._merge_requests))
+        mr_approvals = r"/merge_requests/(?P<iid>\d+)/approvals"
+        route("GET", _PROJECT + mr_approvals, api(self._approvals))
 
     def _api(self, handler: Handler) -> Handler:
         """Auth, rate limit, weak ETags and 304s, and GitLab's headers around a handler."""
@@ -334,6 +345,85 @@ class GitLabSim(SimService):
         new_id = attempt.run_id * 10 + step + 1
         new = next(j for j in after.jobs if j.id == new_id)
         return Response.json(payloads.job(new, after, pid, path, web, now), 201)
+
+    # Commits, merge requests and approvals ------------------------------------------------
+
+    def _sha(self, service: str, request: Request) -> str | None:
+        ref = unquote(request.params["ref"])
+        if not service:
+            return None
+        return payloads.resolve(self.scenario, service, ref, self.scenario.now())
+
+    def _commit(self, request: Request) -> Response:
+        found = self._project(request)
+        if found is None:
+            return _project_not_found()
+        service, pid, path = found
+        sha = self._sha(service, request)
+        if sha is None:
+            return _commit_not_found()
+        views = [v for v in self._views(service) if v.plan.commit == sha]
+        web = request.base_url
+        last = None
+        if views:
+            newest = max(views, key=lambda v: v.plan.run_id)
+            last = payloads.pipeline_item(newest, pid, path, web)
+        body = payloads.commit(self.scenario, service, sha, pid, path, web, last)
+        return Response.json(body)
+
+    def _commit_merge_requests(self, request: Request) -> Response:
+        found = self._project(request)
+        if found is None:
+            return _project_not_found()
+        service, pid, path = found
+        sha = self._sha(service, request)
+        if sha is None:
+            return _commit_not_found()
+        now = self.scenario.now()
+        mrs = [
+            mr
+            for mr in payloads.merge_requests(self.scenario, service, now)
+            if sha in (mr.sha, mr.merge_commit_sha if mr.state_at(now) == "merged" else None)
+        ]
+        page, headers = _paginate(mrs, request)
+        body = [payloads.merge_request(mr, pid, path, request.base_url, now) for mr in page]
+        return Response.json(body, headers=headers)
+
+    def _merge_requests(self, request: Request) -> Response:
+        found = self._project(request)
+        if found is None:
+            return _project_not_found()
+        service, pid, path = found
+        now, query = self.scenario.now(), request.query
+        mrs = payloads.merge_requests(self.scenario, service, now) if service else []
+        state = query.get("state", "all")
+        mrs = [
+            mr
+            for mr in mrs
+            if state in ("all", mr.state_at(now))
+            and query.get("source_branch", mr.source_branch) == mr.source_branch
+            and query.get("target_branch", mr.target_branch) == mr.target_branch
+        ]
+        mrs.sort(key=lambda mr: mr.created_at, reverse=query.get("sort") != "asc")
+        page, headers = _paginate(mrs, request)
+        body = [payloads.merge_request(mr, pid, path, request.base_url, now) for mr in page]
+        return Response.json(body, headers=headers)
+
+    def _approvals(self, request: Request) -> Response:
+        found = self._project(request)
+        if found is None:
+            return _project_not_found()
+        service, pid, path = found
+        now, iid = self.scenario.now(), int(request.params["iid"])
+        mrs = payloads.merge_requests(self.scenario, service, now) if service else []
+        mr = next((m for m in mrs if m.iid == iid), None)
+        if mr is None:
+            return Response.json(payloads.error(404), 404)
+        return Response.json(payloads.approvals(mr, pid, path, request.base_url, now))
+
+
+def _commit_not_found() -> Response:
+    return Response.json(payloads.error(404, "Commit"), 404)
 
 
 def _project_not_found() -> Response:

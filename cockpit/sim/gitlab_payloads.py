@@ -5,20 +5,31 @@ A scenario run is a GitLab pipeline whose steps are its jobs, one stage each. Jo
 in_place=True)`): the retried job gets a new id, the jobs after it that were skipped are reset
 and run again under their old ids, and the pipeline's status follows its latest attempt.
 
+Every GitLab service has a release merge request (`release/<version>` into main), merged as the
+release commit two minutes before its release pipeline is created, approved by two people other
+than its author and by the author themselves (the project allows it; the cockpit never counts
+it). `resolve` names a commit by the release tag, a branch, or a SHA (a unique prefix of 7+).
+
 Bodies carry the fields GitLab's API documentation shows for each endpoint (`doc/api/
-pipelines.md`, `doc/api/jobs.md`), with GitLab's types: ids are ints, times are ISO 8601 with
-milliseconds and `Z`, durations are seconds (floats for jobs, ints for pipelines).
+pipelines.md`, `doc/api/jobs.md`, `doc/api/commits.md`, `doc/api/merge_requests.md`,
+`doc/api/merge_request_approvals.md`), with GitLab's types: ids are ints, times are ISO 8601
+with milliseconds and `Z`, durations are seconds (floats for jobs, ints for pipelines).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cockpit.sim.scenario import CiRunPlan, CiRunState, Scenario, StepState, run_state
 
 RUNNER_VERSION = "17.5.1 (ab12cd34)"
+APPROVERS = ("ada", "grace", "linus", "margaret", "ken")
+APPROVALS_REQUIRED = 2
+_HEX = re.compile(r"[0-9a-f]{7,40}")
 STAGES = {"checkout": "prepare", "setup": "setup", "build": "build", "test": "test"}
 _ESC = "\x1b"
 
@@ -314,3 +325,242 @@ def trace(view: JobView, padding: int = 0) -> bytes:
 def _logged(plan: CiRunPlan, step: StepState) -> tuple[str, ...]:
     scripted = plan.steps[step.number - 1].log
     return scripted if step.status == "completed" else scripted[:1]
+
+
+# Merge requests, approvals and commits -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MergeRequestPlan:
+    """A scripted merge request: opened, approved, and maybe merged, at fixed moments."""
+
+    id: int
+    iid: int
+    service: str
+    title: str
+    author: str
+    source_branch: str
+    target_branch: str
+    sha: str
+    created_at: datetime
+    merged_at: datetime | None
+    merge_commit_sha: str | None
+    approvals: tuple[tuple[str, datetime], ...]
+
+    def state_at(self, at: datetime) -> str:
+        return "merged" if self.merged_at is not None and self.merged_at <= at else "opened"
+
+    def approved_by(self, at: datetime) -> list[tuple[str, datetime]]:
+        return [(who, when) for who, when in self.approvals if when <= at]
+
+    def updated_at(self, at: datetime) -> datetime:
+        moments = [self.created_at, *(when for _, when in self.approved_by(at))]
+        if self.merged_at is not None and self.merged_at <= at:
+            moments.append(self.merged_at)
+        return max(moments)
+
+
+def _sha(*parts: object) -> str:
+    return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()
+
+
+def merge_requests(scenario: Scenario, service: str, at: datetime) -> list[MergeRequestPlan]:
+    """The merge requests of a GitLab service opened by `at`, newest first."""
+    if service not in scenario.gitlab_services:
+        return []
+    index = scenario.gitlab_services.index(service)
+    release = next((p for p in scenario.ci_plans(service) if p.release), None)
+    release_at = release.created_at if release else scenario.at(-600)
+    merged_at = release_at - timedelta(minutes=2)
+    opened = merged_at - timedelta(hours=2)
+    author = release.author if release else APPROVERS[index % len(APPROVERS)]
+    others = [name for name in APPROVERS if name != author]
+    iid = 57 + 11 * index
+    plan = MergeRequestPlan(
+        id=31_000 + iid,
+        iid=iid,
+        service=service,
+        title=f"Release {service} {scenario.release_name}",
+        author=author,
+        source_branch=f"release/{scenario.release_name}",
+        target_branch="main",
+        sha=_sha(scenario.seed, service, "gitlab-release-head"),
+        created_at=opened,
+        merged_at=merged_at,
+        merge_commit_sha=scenario.release_commit(service),
+        approvals=(
+            (author, opened + timedelta(minutes=5)),  # the author's own: never counted
+            (others[0], opened + timedelta(minutes=40)),
+            (others[1], opened + timedelta(minutes=65)),
+        ),
+    )
+    return [plan] if plan.created_at <= at else []
+
+
+def resolve(scenario: Scenario, service: str, ref: str, at: datetime) -> str | None:
+    """The commit SHA that `ref` (the release tag, a branch, or a SHA) names at `at`, or None."""
+    name = ref.removeprefix("refs/").removeprefix("heads/").removeprefix("tags/")
+    if name == scenario.release_ref:
+        return scenario.release_commit(service)
+    runs = [r for r in scenario.ci_runs(service, at) if r.plan.branch == name]
+    if runs:
+        return runs[0].plan.commit
+    mr = next((m for m in merge_requests(scenario, service, at) if m.source_branch == name), None)
+    if mr is not None:
+        return mr.sha
+    if not _HEX.fullmatch(name.lower()):
+        return None
+    matches = {c for c in commits(scenario, service, at) if c.startswith(name.lower())}
+    return matches.pop() if len(matches) == 1 else None
+
+
+def commits(scenario: Scenario, service: str, at: datetime) -> set[str]:
+    """Every commit the service's project has at `at`."""
+    known = {r.plan.commit for r in scenario.ci_runs(service, at)}
+    known.add(scenario.release_commit(service))
+    known.update(m.sha for m in merge_requests(scenario, service, at))
+    return known
+
+
+def commit(
+    scenario: Scenario,
+    service: str,
+    sha: str,
+    project_id: int,
+    path: str,
+    web: str,
+    last_pipeline: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """A commit as `GET /projects/:id/repository/commits/:sha` returns it."""
+    at = scenario.now()
+    plan = next((r.plan for r in scenario.ci_runs(service, at) if r.plan.commit == sha), None)
+    mr = next((m for m in merge_requests(scenario, service, at) if m.sha == sha), None)
+    if plan is not None:
+        author, message, when = plan.author, plan.message, plan.created_at
+    elif mr is not None:
+        author, message, when = mr.author, f"Prepare {mr.title}", mr.created_at
+    else:
+        author, message, when = "ada", "Initial commit", scenario.at(-86_400)
+    stamp = ts(when)
+    return {
+        "id": sha,
+        "short_id": sha[:8],
+        "title": message,
+        "author_name": author.title(),
+        "author_email": f"{author}@example.com",
+        "authored_date": stamp,
+        "committer_name": author.title(),
+        "committer_email": f"{author}@example.com",
+        "committed_date": stamp,
+        "created_at": stamp,
+        "message": message,
+        "parent_ids": [_sha(scenario.seed, service, "parent", sha)],
+        "web_url": f"{web}/{path}/-/commit/{sha}",
+        "trailers": {},
+        "extended_trailers": {},
+        "stats": {"additions": 15, "deletions": 4, "total": 19},
+        "status": None if last_pipeline is None else last_pipeline["status"],
+        "project_id": project_id,
+        "last_pipeline": last_pipeline,
+    }
+
+
+def merge_request(
+    mr: MergeRequestPlan, project_id: int, path: str, web: str, at: datetime
+) -> dict[str, Any]:
+    """A merge request as `GET /projects/:id/merge_requests` (and the commit's) list it."""
+    state = mr.state_at(at)
+    merged = state == "merged"
+    author = user(mr.author, web)
+    merger = user(next(who for who in APPROVERS if who != mr.author), web) if merged else None
+    return {
+        "id": mr.id,
+        "iid": mr.iid,
+        "project_id": project_id,
+        "title": mr.title,
+        "description": f"Release {mr.service}: changelog, version bump and migrations.",
+        "state": state,
+        "imported": False,
+        "imported_from": "none",
+        "merged_by": merger,
+        "merge_user": merger,
+        "merged_at": ts(mr.merged_at) if merged else None,
+        "merge_after": None,
+        "prepared_at": ts(mr.created_at),
+        "closed_by": None,
+        "closed_at": None,
+        "created_at": ts(mr.created_at),
+        "updated_at": ts(mr.updated_at(at)),
+        "target_branch": mr.target_branch,
+        "source_branch": mr.source_branch,
+        "upvotes": 0,
+        "downvotes": 0,
+        "author": author,
+        "assignee": author,
+        "assignees": [author],
+        "reviewers": [user(who, web) for who, _ in mr.approvals if who != mr.author],
+        "source_project_id": project_id,
+        "target_project_id": project_id,
+        "labels": ["release"],
+        "draft": False,
+        "work_in_progress": False,
+        "milestone": None,
+        "merge_when_pipeline_succeeds": False,
+        "merge_status": "can_be_merged",
+        "detailed_merge_status": "not_open" if merged else "mergeable",
+        "sha": mr.sha,
+        "merge_commit_sha": mr.merge_commit_sha if merged else None,
+        "squash_commit_sha": None,
+        "user_notes_count": 3,
+        "discussion_locked": None,
+        "should_remove_source_branch": True,
+        "force_remove_source_branch": True,
+        "allow_collaboration": False,
+        "allow_maintainer_to_push": False,
+        "reference": f"!{mr.iid}",
+        "references": {
+            "short": f"!{mr.iid}",
+            "relative": f"!{mr.iid}",
+            "full": f"{path}!{mr.iid}",
+        },
+        "web_url": f"{web}/{path}/-/merge_requests/{mr.iid}",
+        "time_stats": {
+            "time_estimate": 0,
+            "total_time_spent": 0,
+            "human_time_estimate": None,
+            "human_total_time_spent": None,
+        },
+        "squash": False,
+        "squash_on_merge": False,
+        "task_completion_status": {"count": 0, "completed_count": 0},
+        "has_conflicts": False,
+        "blocking_discussions_resolved": True,
+        "approvals_before_merge": None,
+    }
+
+
+def approvals(
+    mr: MergeRequestPlan, project_id: int, path: str, web: str, at: datetime
+) -> dict[str, Any]:
+    """`GET /projects/:id/merge_requests/:iid/approvals`: the merge request's approval state.
+
+    The project lets authors approve their own merge requests, so GitLab counts the author's
+    approval in `approvals_left` and `approved` (the cockpit does not).
+    """
+    given = mr.approved_by(at)
+    left = max(0, APPROVALS_REQUIRED - len(given))
+    return {
+        "id": mr.id,
+        "iid": mr.iid,
+        "project_id": project_id,
+        "title": mr.title,
+        "description": f"Release {mr.service}: changelog, version bump and migrations.",
+        "state": mr.state_at(at),
+        "created_at": ts(mr.created_at),
+        "updated_at": ts(mr.updated_at(at)),
+        "merge_status": "can_be_merged",
+        "approved": left == 0,
+        "approvals_required": APPROVALS_REQUIRED,
+        "approvals_left": left,
+        "approved_by": [{"user": user(who, web)} for who, _ in given],
+    }

@@ -6,6 +6,8 @@ what it needs from the config (the services and gates that use its source).
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable, Mapping
 
 import httpx
@@ -18,6 +20,10 @@ from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SecretError, SourceError
 from cockpit.sources.base import Adapter
 from cockpit.sources.unavailable import UnavailableSource, unsupported_kind
+from cockpit.triage import RuleSet
+
+# Requests in flight at once across every source of an engine (a 500-service poll queues).
+MAX_IN_FLIGHT = 32
 
 
 class Secrets:
@@ -39,6 +45,24 @@ class Secrets:
 Builder = Callable[[str, Source, Config, SourceHttp, Secrets], Adapter]
 
 
+@functools.cache
+def _ruleset(user_path: str | None) -> RuleSet:
+    from cockpit.triage import load_ruleset
+
+    return load_ruleset(user_path)
+
+
+def triage_rules(config: Config) -> RuleSet:
+    """The shipped triage rules with the user's rule file (`triage.rules`) merged over them."""
+    return _ruleset(config.triage.rules)
+
+
+def approval_services(config: Config, targets: list[tuple[str, CiTarget]]) -> list[str]:
+    """The services among `targets` that an `approvals` gate asks about."""
+    served = {service for service, _ in targets}
+    return [g.service for g in config.gates if g.kind == "approvals" and g.service in served]
+
+
 def ci_targets(config: Config, source_name: str) -> list[tuple[str, CiTarget]]:
     return [(s.name, s.ci) for s in config.services if s.ci and s.ci.source == source_name]
 
@@ -56,12 +80,14 @@ def _github(name: str, source: Source, config: Config, http: SourceHttp, sec: Se
 
     http.headers.update(github_headers(sec.token()))
     targets = ci_targets(config, name)
-    served = {service for service, _ in targets}
-    approvals_for = [
-        g.service for g in config.gates if g.kind == "approvals" and g.service in served
-    ]
     return GitHubActionsAdapter(
-        name, source, targets, http, release_ref=config.release.ref, approvals_for=approvals_for
+        name,
+        source,
+        targets,
+        http,
+        release_ref=config.release.ref,
+        approvals_for=approval_services(config, targets),
+        triage_rules=triage_rules(config),
     )
 
 
@@ -69,14 +95,25 @@ def _gitlab(name: str, source: Source, config: Config, http: SourceHttp, sec: Se
     from cockpit.sources.ci.gitlab import GitLabCIAdapter, gitlab_headers
 
     http.headers.update(gitlab_headers(sec.token()))
-    return GitLabCIAdapter(name, source, ci_targets(config, name), http)
+    targets = ci_targets(config, name)
+    return GitLabCIAdapter(
+        name,
+        source,
+        targets,
+        http,
+        release_ref=config.release.ref,
+        approvals_for=approval_services(config, targets),
+        triage_rules=triage_rules(config),
+    )
 
 
 def _jenkins(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
     from cockpit.sources.ci.jenkins import JenkinsAdapter, jenkins_auth_headers
 
     http.headers.update(jenkins_auth_headers(sec.user(), sec.token()))
-    return JenkinsAdapter(name, source, ci_targets(config, name), http)
+    return JenkinsAdapter(
+        name, source, ci_targets(config, name), http, triage_rules=triage_rules(config)
+    )
 
 
 def _oci(name: str, source: Source, config: Config, http: SourceHttp, sec: Secrets) -> Adapter:
@@ -132,8 +169,11 @@ def build_adapters(
 ) -> list[Adapter]:
     """One adapter per configured source; sources that cannot be built say why when polled."""
     adapters: list[Adapter] = []
+    limiter = asyncio.Semaphore(MAX_IN_FLIGHT)
     for name, source in config.sources.items():
-        http = SourceHttp(client, name, source.url or "", clock=clock, timeout=source.timeout)
+        http = SourceHttp(
+            client, name, source.url or "", clock=clock, timeout=source.timeout, limiter=limiter
+        )
         builder = _BUILDERS.get(source.kind)
         if builder is None:
             error = unsupported_kind(name, source.kind)

@@ -46,7 +46,7 @@ from cockpit.sources.ci.github_reviews import GitHubReviewsMixin
 from cockpit.sources.ci.logs import fetch_bounded
 from cockpit.sources.ci.triage_support import TriageCache, history_records, triage_log
 from cockpit.text import sanitize
-from cockpit.triage import RunHistory
+from cockpit.triage import RuleSet, RunHistory
 
 PROVIDER = "github"
 API_VERSION = "2022-11-28"
@@ -138,6 +138,7 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         targets: Sequence[tuple[str, CiTarget]],
         http: SourceHttp,
         *,
+        triage_rules: RuleSet | None = None,
         history: int = RUNS_PER_PAGE,
         max_pages: int = MAX_PAGES,
         event: str | None = None,
@@ -157,6 +158,7 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         self.release_ref = release_ref
         self.approvals_for = tuple(approvals_for)
         self._triage = TriageCache()
+        self.triage_rules = triage_rules
 
     # The engine's interface --------------------------------------------------------------
 
@@ -387,7 +389,9 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
             tail = await self.job_log(run, failed, max_bytes=TRIAGE_TAIL_BYTES)
         except SourceError:
             return None  # best effort: an expired or missing log leaves the run untriaged
-        return self._triage.put(key, triage_log(tail, history, run.commit, author))
+        return self._triage.put(
+            key, triage_log(tail, history, run.commit, author, rules=self.triage_rules)
+        )
 
 
 class _Run:

@@ -26,11 +26,19 @@ already seen are skipped and only a bounded tail is kept (see `cockpit.sources.c
 
 Re-runs (`SUPPORTS_RERUN`): `POST /projects/:id/jobs/:job_id/retry` for one job,
 `POST /projects/:id/pipelines/:id/retry` for every failed job of a pipeline.
+
+Approvals (for the `approvals` gate): the release ref is resolved to its commit
+(`GET /projects/:id/repository/commits/:ref`), its merge request found among those associated
+with the commit (`.../repository/commits/:sha/merge_requests`; else by source branch,
+`GET /projects/:id/merge_requests?source_branch=&state=`), merged ones first, then open ones,
+and its approvals read (`GET /projects/:id/merge_requests/:iid/approvals`, `approved_by`). The
+author's own approval never counts (`self_approved` says it happened).
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -41,19 +49,23 @@ from cockpit.config.models import CiTarget, Source
 from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun, RunStatus, Triage
+from cockpit.models.review import ApprovalLookup, Approvals
 from cockpit.sources.base import SourceData
 from cockpit.sources.ci.base import PayloadReader, parse_link_header
 from cockpit.sources.ci.gitlab_api import (
     API_PREFIX,
     BODY_HINT,
     FINISHED,
+    FULL_SHA,
     INFRA_REASONS,
     Pipeline,
+    approvals_from,
     error_message,
     gitlab_headers,
     job_from,
     json_body,
     map_status,
+    pick_merge_request,
     project_ref,
     raise_for,
     read_trace,
@@ -61,7 +73,7 @@ from cockpit.sources.ci.gitlab_api import (
 from cockpit.sources.ci.logs import DEFAULT_TAIL_BYTES, LogChunk, LogCursor, RerunResult
 from cockpit.sources.ci.triage_support import TriageCache, history_records, triage_log
 from cockpit.text import sanitize
-from cockpit.triage import RunHistory
+from cockpit.triage import RuleSet, RunHistory
 
 __all__ = ["GitLabCIAdapter", "gitlab_headers", "map_status", "project_ref"]
 
@@ -83,6 +95,8 @@ class GitLabCIAdapter:
         history: How many pipelines per listing to consider (newest plus history).
         max_pages: The most pages followed per listing.
         tail_bytes: The most of a log read at once, and what triage classifies.
+        release_ref: The release's tag, branch or SHA: whose merge request the approvals are.
+        approvals_for: Services with an `approvals` gate: `poll` reads their approvals too.
     """
 
     kind = PROVIDER
@@ -97,9 +111,12 @@ class GitLabCIAdapter:
         targets: Sequence[tuple[str, CiTarget]],
         http: SourceHttp,
         *,
+        triage_rules: RuleSet | None = None,
         history: int = PIPELINES_PER_PAGE,
         max_pages: int = MAX_PAGES,
         tail_bytes: int = DEFAULT_TAIL_BYTES,
+        release_ref: str = "",
+        approvals_for: Sequence[str] = (),
     ) -> None:
         self.name = name
         self.source_cfg = source_cfg
@@ -109,13 +126,17 @@ class GitLabCIAdapter:
         self.history = max(1, history)
         self.max_pages = max(1, max_pages)
         self.tail_bytes = max(1024, tail_bytes)
+        self.release_ref = release_ref
+        self.approvals_for = tuple(approvals_for)
         self._triage = TriageCache()
+        self.triage_rules = triage_rules
         self._api = "" if http.base_url.rstrip("/").endswith(API_PREFIX) else API_PREFIX
 
     # The engine's interface --------------------------------------------------------------
 
     async def poll(self) -> SourceData:
-        """The newest pipeline of every target, in config order."""
+        """The newest pipeline of every target, in config order; services with an `approvals`
+        gate also get their release merge request's approvals."""
         results = await asyncio.gather(
             *(self._poll_target(service, target) for service, target in self.targets),
             return_exceptions=True,
@@ -126,7 +147,61 @@ class GitLabCIAdapter:
                 raise result
             if result is not None:
                 pipelines.append(result)
-        return SourceData(pipelines=tuple(pipelines))
+        lookups = await asyncio.gather(*(self._lookup(s) for s in self.approvals_for))
+        return SourceData(pipelines=tuple(pipelines), approvals=tuple(lookups))
+
+    async def approvals(self, service: str, *, ref: str | None) -> Approvals:
+        """The approvals of the merge request that brought `ref` (a tag, branch or SHA).
+
+        Raises:
+            SourceError: not_found when `ref` is not a commit of the project or no merge
+                request goes with it, config without a ref, auth when the token may not read
+                the merge request or its approvals, and the usual remote failures.
+        """
+        project = sanitize(self._target(service).project or "")
+        pid = self._project(service)
+        if not ref:
+            raise SourceError(
+                ErrorKind.CONFIG,
+                f"{self.name}: approvals of {project} need a release ref",
+                source=self.name,
+                hint="set release.ref (the release's tag, branch or SHA)",
+            )
+        sha = await self._commit_sha(pid, project, ref)
+        mr = await self._merge_request(pid, project, ref, sha)
+        reader = self._reader(f"the merge requests of {project}")
+        iid = reader.integer(mr, "iid")
+        path = f"{self._api}/projects/{pid}/merge_requests/{iid}/approvals"
+        what = f"the approvals of !{iid} in {project}"
+        try:
+            result = await self.http.get(path)
+        except SourceError as exc:
+            if exc.kind is not ErrorKind.AUTH:
+                raise
+            raise SourceError(
+                ErrorKind.AUTH,
+                f"{self.name}: not allowed to read {what} ({_http_status(exc.message)})",
+                source=self.name,
+                hint="the token needs read_api and at least Reporter access to the project",
+            ) from exc
+        body = self._reader(what).obj(result.json(), "the body")
+        return approvals_from(self._reader(what), mr, body)
+
+    async def _lookup(self, service: str) -> ApprovalLookup:
+        """The approvals of the service's release merge request; a missing merge request or
+        permission is a problem. Transient failures (timeouts, rate limits, 5xx) fail the
+        poll, so the gate turns unknown rather than deciding on half the data."""
+        ref = self.release_ref
+        try:
+            found = await self.approvals(service, ref=ref or None)
+        except SourceError as exc:
+            if exc.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CONFIG, ErrorKind.AUTH):
+                raise
+            missing = exc.kind is ErrorKind.NOT_FOUND
+            return ApprovalLookup(
+                service, ref, problem=exc.message, missing=missing, source=self.name
+            )
+        return ApprovalLookup(service, ref, approvals=found, source=self.name)
 
     async def jobs(self, run: PipelineRun) -> tuple[Job, ...]:
         """The latest jobs of `run` (retried attempts left out), in the order they ran."""
@@ -272,6 +347,51 @@ class GitLabCIAdapter:
         jobs = [(job_from(reader, item), item) for item in items]
         return sorted(jobs, key=_run_order)
 
+    # Approvals ---------------------------------------------------------------------------
+
+    async def _commit_sha(self, pid: str, project: str, ref: str) -> str:
+        """The commit a tag, branch or SHA names (`GET .../repository/commits/:ref`)."""
+        path = f"{self._api}/projects/{pid}/repository/commits/{quote(ref, safe='')}"
+        try:
+            result = await self.http.get(path)
+        except SourceError as exc:
+            if exc.kind is not ErrorKind.NOT_FOUND:
+                raise
+            raise SourceError(
+                ErrorKind.NOT_FOUND,
+                f"{self.name}: {ref!r} is not a commit, branch or tag of {project}",
+                source=self.name,
+                hint="check release.ref (a tag, branch or SHA pushed to GitLab)",
+            ) from exc
+        reader = self._reader(f"the commit of {ref!r} in {project}")
+        sha = sanitize(reader.text(reader.obj(result.json(), "the body"), "id")).lower()
+        if not FULL_SHA.fullmatch(sha):
+            raise reader.fail(f"`id` is not a commit SHA ({sha[:40]!r})")
+        return sha
+
+    async def _merge_request(self, pid: str, project: str, ref: str, sha: str) -> Mapping[str, Any]:
+        """The merge request of commit `sha`: merged ones first, then open ones; else, for a
+        branch, the merged or open merge request from that branch."""
+        what = f"the merge requests of {project}"
+        path = f"/projects/{pid}/repository/commits/{sha}/merge_requests"
+        found = pick_merge_request(await self._list(path, {"per_page": 100}, what), sha)
+        if found is None and ref.lower() != sha:
+            branch = ref.removeprefix("refs/heads/")
+            for state in ("merged", "opened"):
+                params: dict[str, str | int] = {"source_branch": branch, "state": state}
+                params["per_page"] = 20
+                listed = await self._list(f"/projects/{pid}/merge_requests", params, what, 20)
+                if (found := pick_merge_request(listed, sha)) is not None:
+                    break
+        if found is None:
+            raise SourceError(
+                ErrorKind.NOT_FOUND,
+                f"{self.name}: no merge request for {ref} in {project}",
+                source=self.name,
+                hint="was the release merged without a merge request?",
+            )
+        return found
+
     # Triage ------------------------------------------------------------------------------
 
     async def _triage_failed(
@@ -304,6 +424,7 @@ class GitLabCIAdapter:
             str(author or ""),
             infra_reason=reason if reason in INFRA_REASONS else None,
             where=f"GitLab failure_reason: {reason}",
+            rules=self.triage_rules,
         )
         return self._triage.put(key, triage)
 
@@ -336,6 +457,12 @@ class GitLabCIAdapter:
                 )
         raise_for(self.http, response, response.content, path)
         return self._reader(path).obj(json_body(response, self.name), "the body")
+
+
+def _http_status(message: str) -> str:
+    """`HTTP 403` (or 401) as `SourceHttp` words it in an error message."""
+    found = re.search(r"HTTP \d{3}", message)
+    return found.group(0) if found else "refused"
 
 
 def _run_order(pair: tuple[Job, dict[str, Any]]) -> tuple[bool, datetime, int]:

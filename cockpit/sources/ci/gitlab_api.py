@@ -1,4 +1,5 @@
-"""GitLab REST API v4 shapes for the GitLab CI adapter: headers, statuses, readers, traces.
+"""GitLab REST API v4 shapes for the GitLab CI adapter: headers, statuses, readers, traces,
+merge requests and their approvals.
 
 Everything here reads GitLab's documented answers loosely (`PayloadReader`): a missing or
 mistyped key becomes a `bad_response` error naming the source, never a KeyError.
@@ -7,7 +8,7 @@ mistyped key becomes a `bad_response` error naming the source, never a KeyError.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ import httpx
 from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, RunStatus
+from cockpit.models.review import Approvals, Review, ReviewState
 from cockpit.sources.ci.base import PayloadReader
 from cockpit.sources.ci.logs import LogChunk, LogCursor, chunk, fetch_bounded
 from cockpit.text import sanitize
@@ -45,6 +47,9 @@ _QUEUED = frozenset(
 _CANCELLED = frozenset({"canceled", "canceling", "skipped"})
 _SECTION = re.compile(rb"section_(?:start|end):\d+:[\w.\[\]=,-]+")
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)")
+FULL_SHA = re.compile(r"[0-9a-f]{40}")
+# The merge request states that can carry a release's approvals (closed ones never merged it).
+_MR_RANK = {"merged": 2, "opened": 1, "locked": 1}
 
 
 def gitlab_headers(token: str | None, *, bearer: bool = False) -> dict[str, str]:
@@ -218,3 +223,86 @@ def error_message(body: bytes) -> str:
         return ""
     value = parsed.get("message") or parsed.get("error") if isinstance(parsed, dict) else None
     return sanitize(str(value))[:200] if value else ""
+
+
+def pick_merge_request(
+    candidates: Sequence[Mapping[str, Any]], sha: str
+) -> Mapping[str, Any] | None:
+    """The release merge request among candidates for commit `sha`.
+
+    Merged ones first (the one merged or squashed as `sha` before any other), then open ones
+    (`locked` is GitLab's brief state while merging); closed ones never count. Among equals the
+    newest (highest iid) wins.
+    """
+
+    def rank(mr: Mapping[str, Any]) -> tuple[int, bool, bool, int]:
+        state = _MR_RANK.get(str(mr.get("state")), 0)
+        landed = sha in (mr.get("merge_commit_sha"), mr.get("squash_commit_sha"))
+        iid = mr.get("iid")
+        return (
+            state,
+            state == 2 and landed,
+            mr.get("sha") == sha,
+            iid if isinstance(iid, int) else 0,
+        )
+
+    usable = [mr for mr in candidates if _MR_RANK.get(str(mr.get("state")), 0)]
+    return max(usable, key=rank) if usable else None
+
+
+def username(reader: PayloadReader, user: Any) -> str:
+    """A user entity's `username`; "" for a missing (deleted) user."""
+    if user is None:
+        return ""
+    return sanitize(reader.text(reader.obj(user, "a user"), "username"))
+
+
+def approvals_from(
+    reader: PayloadReader, mr: Mapping[str, Any], body: Mapping[str, Any]
+) -> Approvals:
+    """A merge request (as listed) and its `/approvals` answer as `Approvals`.
+
+    Every user in `approved_by` approved (GitLab has no "changes requested" that undoes one, and
+    a revoked approval leaves the list); the author's own approval never counts, however the
+    project's `merge_requests_author_approval` setting lets GitLab count it.
+    """
+    iid = reader.integer(mr, "iid")
+    author = username(reader, mr.get("author"))
+    url = sanitize(reader.text(mr, "web_url"))
+    raw = body.get("approved_by")
+    entries = [] if raw is None else raw
+    if not isinstance(entries, list):
+        raise reader.fail("`approved_by` is not a list")
+    me, self_approved = author.lower(), False
+    reviews: dict[str, Review] = {}
+    for entry in entries:
+        item = reader.obj(entry, "an `approved_by` entry")
+        user = reader.obj(item.get("user"), "an approver's `user`")
+        who = username(reader, user)
+        if not who:
+            continue
+        if who.lower() == me:
+            self_approved = True
+            continue
+        user_id = user.get("id")
+        reviews.setdefault(
+            who.lower(),
+            Review(
+                review_id=user_id if isinstance(user_id, int) else 0,
+                reviewer=who,
+                state=ReviewState.APPROVED,
+                submitted_at=reader.time(item, "approved_at", nullable=True),
+                url=url,
+            ),
+        )
+    latest = tuple(sorted(reviews.values(), key=lambda r: r.reviewer.lower()))
+    return Approvals(
+        pr_number=iid,
+        author=author,
+        approvers=tuple(r.reviewer for r in latest),
+        latest_by_reviewer=latest,
+        url=url,
+        title=sanitize(reader.text(mr, "title", nullable=True)),
+        head_sha=sanitize(reader.text(mr, "sha", nullable=True)),
+        self_approved=self_approved,
+    )

@@ -61,7 +61,7 @@ from cockpit.sources.ci.jenkins_api import (
 from cockpit.sources.ci.logs import DEFAULT_TAIL_BYTES, LogChunk, LogCursor, RerunResult
 from cockpit.sources.ci.triage_support import TriageCache, history_records, triage_log
 from cockpit.text import sanitize
-from cockpit.triage import RunHistory
+from cockpit.triage import RuleSet, RunHistory
 
 __all__ = ["JenkinsAdapter", "jenkins_auth_headers", "job_path", "map_result", "map_stage"]
 
@@ -96,6 +96,7 @@ class JenkinsAdapter:
         targets: Sequence[tuple[str, CiTarget]],
         http: SourceHttp,
         *,
+        triage_rules: RuleSet | None = None,
         history: int = HISTORY,
         tail_bytes: int = DEFAULT_TAIL_BYTES,
     ) -> None:
@@ -107,6 +108,7 @@ class JenkinsAdapter:
         self.history = max(1, history)
         self.tail_bytes = max(1024, tail_bytes)
         self._triage = TriageCache()
+        self.triage_rules = triage_rules
         self._crumb: dict[str, str] | None = None
 
     # The engine's interface --------------------------------------------------------------
@@ -260,7 +262,9 @@ class JenkinsAdapter:
         except SourceError:
             return None  # best effort: a deleted or rotated console leaves the run untriaged
         tail = read.text + sanitize(read.cursor.pending, keep_newlines=True)
-        return self._triage.put(key, triage_log(tail, records, pipeline.commit))
+        return self._triage.put(
+            key, triage_log(tail, records, pipeline.commit, rules=self.triage_rules)
+        )
 
     # HTTP --------------------------------------------------------------------------------
 

@@ -193,6 +193,18 @@ async def fetch_bounded(
         timeout=http.timeout,
     )
     http.requests += 1
+    async with http.slot():
+        return await _fetch(http, request, keep, skip, stop, follow_redirects)
+
+
+async def _fetch(
+    http: SourceHttp,
+    request: httpx.Request,
+    keep: int,
+    skip: int | Callable[[httpx.Response], int],
+    stop: Callable[[httpx.Response], bool] | None,
+    follow_redirects: bool,
+) -> Fetched:
     try:
         response = await http.client.send(request, stream=True, follow_redirects=follow_redirects)
     except httpx.HTTPError as exc:

@@ -63,3 +63,29 @@ def test_a_good_calendar_and_matchers_load(tmp_path: Path, monkeypatch: pytest.M
     config, problems = check_config_text(text, "c.yaml")
     assert problems == []
     assert config is not None and len(config.gates) == 2
+
+
+def test_a_broken_triage_rule_file_is_located_at_its_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules.yaml").write_text("rules:\n  - id: x\n    class: nonsense\n")
+    config, problems = check_config_text("triage:\n  rules: rules.yaml\n", "c.yaml")
+    assert config is None
+    (problem,) = problems
+    assert (problem.line, problem.key_path) == (2, "triage.rules")
+    assert "rules.yaml" in problem.message
+
+
+def test_a_good_triage_rule_file_reaches_the_adapters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cockpit.sources.factory import triage_rules
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules.yaml").write_text(
+        "rules:\n  - id: our-vault-outage\n    class: infra\n    patterns: ['vault sealed']\n"
+    )
+    config, problems = check_config_text("triage:\n  rules: rules.yaml\n", "c.yaml")
+    assert problems == [] and config is not None
+    assert "our-vault-outage" in {rule.id for rule in triage_rules(config).rules}

@@ -357,3 +357,35 @@ def test_an_older_response_never_raises_the_remaining_budget() -> None:
     assert newer_budget(older, newest) is newest
     next_window = RateLimit(remaining=5000, limit=5000, reset_at=reset.replace(hour=12))
     assert newer_budget(newest, next_window) is next_window
+
+
+async def test_a_shared_limiter_bounds_requests_in_flight() -> None:
+    import asyncio
+
+    from cockpit.clock import FakeClock
+    from cockpit.engine.http import SourceHttp
+
+    in_flight = peak = 0
+    release = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await release.wait()
+        in_flight -= 1
+        return httpx.Response(200, json={})
+
+    limiter = asyncio.Semaphore(3)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        sources = [
+            SourceHttp(client, f"s{i}", "http://x.test", clock=FakeClock(), limiter=limiter)
+            for i in range(4)
+        ]
+        tasks = [asyncio.create_task(s.get(f"/{n}")) for s in sources for n in range(5)]
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert peak == 3
+        release.set()
+        await asyncio.gather(*tasks)
+    assert peak == 3

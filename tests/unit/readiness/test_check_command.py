@@ -40,7 +40,9 @@ class Harness:
         monkeypatch.chdir(tmp_path)
         monkeypatch.setattr(check, "poll_once", self._poll)
 
-    async def _poll(self, config: Config, environ: Mapping[str, str]) -> Snapshot:
+    async def _poll(
+        self, config: Config, environ: Mapping[str, str], clock: object = None
+    ) -> Snapshot:
         self.polled.append(config)
         return self.snapshot
 

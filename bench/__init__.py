@@ -1,0 +1,1 @@
+"""The Release Cockpit benchmark: `python -m bench` (see bench/README.md)."""
