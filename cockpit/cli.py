@@ -11,10 +11,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cockpit import __version__
 from cockpit.errors import CockpitError
+
+if TYPE_CHECKING:
+    from cockpit.clock import Clock
+    from cockpit.config.models import Config
+    from cockpit.engine.engine import PollEngine
+    from cockpit.readiness.live import ReadinessTracker
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -128,18 +134,22 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             args.sub_config or args.config, args.release, args.json, stdout, stderr, os.environ
         )
     if command == "demo":
-        from cockpit.demo import run_demo
+        from cockpit.demo import demo_session
 
-        return run_demo(
-            speed=args.speed,
-            read_only=args.read_only or args.sub_read_only,
-            show_clock=not args.no_clock,
-        )
+        with demo_session(speed=args.speed) as demo:
+            return _launch(
+                demo.config,
+                demo.engine,
+                demo.clock,
+                read_only=args.read_only or args.sub_read_only or demo.config.read_only,
+                title="DEMO: simulated release",
+                show_clock=not args.no_clock,
+                readiness=demo.readiness,
+            )
     return _run_tui(args.config, args.read_only, stderr)
 
 
 def _run_tui(config_path: str | None, read_only: bool, stderr: TextIO) -> int:
-    from cockpit.ci_actions import CiActions
     from cockpit.clock import SystemClock
     from cockpit.commands.status import load_discovered_config
     from cockpit.sources.factory import build_engine
@@ -149,10 +159,34 @@ def _run_tui(config_path: str | None, read_only: bool, stderr: TextIO) -> int:
         return EXIT_USAGE
     clock = SystemClock()
     engine = build_engine(config, clock, os.environ)
-    # A sanctioned upward import (see the import contracts): Textual loads only for the TUI.
+    return _launch(config, engine, clock, read_only=read_only or config.read_only)
+
+
+def _launch(
+    config: Config,
+    engine: PollEngine,
+    clock: Clock,
+    *,
+    read_only: bool,
+    title: str | None = None,
+    show_clock: bool = True,
+    readiness: ReadinessTracker | None = None,
+) -> int:
+    """Run the TUI on an engine until the operator (or a hang-up) ends it."""
+    from cockpit.ci_actions import CiActions
+
+    # The one sanctioned upward import (see the import contracts): Textual loads only here.
     from screens.app import make_app
 
-    ci = CiActions.from_adapters(engine.adapters, clock)
-    app = make_app(config, engine, clock, read_only=read_only or config.read_only, ci=ci)
+    app = make_app(
+        config,
+        engine,
+        clock,
+        read_only=read_only,
+        title=title,
+        show_clock=show_clock,
+        readiness=readiness,
+        ci=CiActions.from_adapters(engine.adapters, clock),
+    )
     app.run()
     return app.return_code or EXIT_OK

@@ -2,19 +2,24 @@
 
 The simulators speak the vendors' wire protocols; the demo config is an ordinary config whose
 source URLs point at them. From there on, the demo takes exactly the production code path:
-config -> factory -> adapters -> engine -> App.
+config -> factory -> adapters -> engine -> App (launched by the CLI, like any config's TUI).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from cockpit.clock import ScaledClock
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
+from cockpit.engine.engine import PollEngine
 from cockpit.paths import data_file
+from cockpit.readiness.live import ReadinessTracker
 from cockpit.sim.world import DemoWorld
 
 
@@ -28,10 +33,19 @@ def demo_config(urls: dict[str, str]) -> Config:
     return config.model_copy(update={"sources": sources})
 
 
-def run_demo(*, speed: float = 1.0, read_only: bool = False, show_clock: bool = True) -> int:
-    """Start the simulated world, run the TUI against it, and tear everything down."""
-    from cockpit.ci_actions import CiActions
-    from cockpit.readiness.live import ReadinessTracker
+@dataclass(frozen=True)
+class DemoSession:
+    """Everything the TUI needs to play the demo: an ordinary config, engine and tracker."""
+
+    config: Config
+    engine: PollEngine
+    clock: ScaledClock
+    readiness: ReadinessTracker
+
+
+@contextmanager
+def demo_session(speed: float = 1.0) -> Iterator[DemoSession]:
+    """Start the simulated world and the engine for it; tear both down afterwards."""
     from cockpit.sources.factory import build_engine
 
     clock = ScaledClock(speed=speed)
@@ -40,18 +54,4 @@ def run_demo(*, speed: float = 1.0, read_only: bool = False, show_clock: bool = 
         config = demo_config(world.urls)
         engine = build_engine(config, clock, os.environ)
         tracker = ReadinessTracker(config, clock, state_path=Path(state) / "readiness.jsonl")
-        # A sanctioned upward import (see the import contracts): Textual loads only for the TUI.
-        from screens.app import make_app
-
-        app = make_app(
-            config,
-            engine,
-            clock,
-            read_only=read_only or config.read_only,
-            title="DEMO: simulated release",
-            show_clock=show_clock,
-            readiness=tracker,
-            ci=CiActions.from_adapters(engine.adapters, clock),
-        )
-        app.run()
-        return app.return_code or 0
+        yield DemoSession(config, engine, clock, tracker)
