@@ -28,6 +28,7 @@ from cockpit.config.models import Config
 from cockpit.engine.feed import SnapshotFeed
 from cockpit.models import Snapshot
 from cockpit.present.ago import AGO_TICK_S
+from cockpit.present.snapshot_view import display_key
 from cockpit.readiness.live import ReadinessTracker
 from screens.dashboard import PANE_TYPES, DashboardScreen
 from screens.hangup import arm_exit_watchdog, watch_for_hangup
@@ -131,6 +132,7 @@ class CockpitApp(App[None]):
             config, clock, title=title, read_only=read_only, show_clock=show_clock
         )
         self._last_snapshot: Snapshot | None = None
+        self._shown_key: object = None
         self._feed_started = False
         self._signals: list[signal.Signals] = []
         self._stop_hangup_watch: Callable[[], None] | None = None
@@ -221,7 +223,12 @@ class CockpitApp(App[None]):
         if message.snapshot == self._last_snapshot:
             return
         self._last_snapshot = message.snapshot
-        self.dashboard.show_snapshot(self.readiness.assess(message.snapshot), self.clock.now())
+        assessed = self.readiness.assess(message.snapshot)
+        # Polls that changed only ages and counters repaint nothing: the age tick shows those.
+        key = display_key(assessed)
+        changed = key != self._shown_key
+        self._shown_key = key
+        self.dashboard.show_snapshot(assessed, self.clock.now(), render=changed)
 
     def on_readiness_pane_gate_action_requested(
         self, message: ReadinessPane.GateActionRequested

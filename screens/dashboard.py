@@ -128,11 +128,16 @@ class DashboardScreen(Screen[None]):
                     return node
         return self.zoomed or self.pane(PipelinesPane.PANE_ID)
 
-    def show_snapshot(self, snapshot: Snapshot | None, now: datetime) -> None:
-        """Hand the snapshot to every pane; each repaints only what changed."""
+    def show_snapshot(
+        self, snapshot: Snapshot | None, now: datetime, *, render: bool = True
+    ) -> None:
+        """Hand the snapshot to every pane; each repaints only what changed.
+
+        `render=False` only keeps it (nothing displayed changed): the next age tick draws from it.
+        """
         self._snapshot = snapshot
         for pane in self.panes:
-            pane.show_snapshot(snapshot, now)
+            pane.show_snapshot(snapshot, now, render=render)
 
     def tick_ages(self, now: datetime) -> None:
         """Re-render age labels as of `now`."""

@@ -148,11 +148,17 @@ class Pane(Vertical):
     def on_resize(self) -> None:
         self.redraw()
 
-    def show_snapshot(self, snapshot: Snapshot | None, now: datetime) -> None:
-        """Show `snapshot` as of `now`; parts that would look the same are not repainted."""
+    def show_snapshot(
+        self, snapshot: Snapshot | None, now: datetime, *, render: bool = True
+    ) -> None:
+        """Show `snapshot` as of `now`; parts that would look the same are not repainted.
+
+        With `render=False` the snapshot is only kept, for the next age tick.
+        """
         self.snapshot = snapshot
-        self._now = now
-        self.redraw()
+        if render or self._now is None:
+            self._now = now
+            self.redraw()
 
     def tick_ages(self, now: datetime) -> None:
         """Re-render the age labels as of `now` (called at a coarse cadence, not every second)."""
