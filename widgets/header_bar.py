@@ -7,10 +7,12 @@ it repaints only when its text changes (once a second at most) and can be turned
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.clock import Clock
@@ -19,6 +21,29 @@ from cockpit.present.ago import format_clock
 from cockpit.present.header import READ_ONLY_BADGE, environment_label, release_label
 
 CLOCK_TICK_S = 1.0
+
+
+class ClockFace(Widget):
+    """The header clock: a fixed-width cell that repaints only itself.
+
+    A `Static.update` asks for a layout pass, which repaints the whole header line every second
+    (about 800 B/s over SSH); a fixed width and a plain refresh repaint just these cells.
+    """
+
+    DEFAULT_CSS = """
+    ClockFace { width: 14; height: 1; padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="clock")
+        self.text = ""
+
+    def render(self) -> Text:
+        return Text(self.text)
+
+    def show(self, text: str) -> None:
+        self.text = text
+        self.refresh()
 
 
 class HeaderBar(Horizontal):
@@ -73,7 +98,7 @@ class HeaderBar(Horizontal):
         yield Static(release_label(self._config), id="release", markup=False)
         if self._read_only:
             yield Static(READ_ONLY_BADGE, id="read-only", markup=False)
-        yield Static("", id="clock", markup=False)
+        yield ClockFace()
 
     def on_mount(self) -> None:
         self._apply_show_clock(self.show_clock)
@@ -82,7 +107,7 @@ class HeaderBar(Horizontal):
         self._apply_show_clock(show)
 
     def _apply_show_clock(self, show: bool) -> None:
-        clock = self.query_one("#clock", Static)
+        clock = self.query_one(ClockFace)
         clock.display = show
         if show and self._timer is None:
             self._tick()
@@ -95,4 +120,4 @@ class HeaderBar(Horizontal):
         text = f"{format_clock(self._clock.now(), seconds=True)} UTC"
         if text != self._clock_text:
             self._clock_text = text
-            self.query_one("#clock", Static).update(text)
+            self.query_one(ClockFace).show(text)

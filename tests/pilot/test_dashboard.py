@@ -20,7 +20,7 @@ from tests.pilot.fakes import (
     make_config,
     troubled_snapshot,
 )
-from widgets.header_bar import HeaderBar
+from widgets.header_bar import ClockFace, HeaderBar
 from widgets.pane_status import PaneStatus
 from widgets.pipelines_pane import PipelinesPane
 
@@ -222,7 +222,7 @@ async def test_header_clock_can_be_turned_off(feed: FakeFeed, clock: FakeClock) 
     async with app.run_test() as pilot:
         await pilot.pause()
         header = app.dashboard.query_one(HeaderBar)
-        shown = header.query_one("#clock", Static)
+        shown = header.query_one("#clock", ClockFace)
         assert shown.display and str(shown.render()) == "10:00:00 UTC"
         assert str(header.query_one("#title", Static).render()) == "Cockpit DEMO"
         app.show_clock = False
@@ -297,7 +297,7 @@ async def test_the_clock_can_be_turned_off_before_the_app_runs(
     async with app.run_test() as pilot:
         await pilot.pause()
         header = app.dashboard.query_one(HeaderBar)
-        assert not header.query_one("#clock", Static).display
+        assert not header.query_one("#clock", ClockFace).display
         assert header._timer is None
 
 
