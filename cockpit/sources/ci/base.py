@@ -12,7 +12,7 @@ import re
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun, RunStatus
@@ -159,3 +159,27 @@ class PayloadReader:
         except ValueError:
             raise self.fail(f"`{key}` is not a timestamp ({value[:40]!r})") from None
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class FinishedRun(Protocol):
+    """A finished run as each adapter reads it: its outcome and how long it took."""
+
+    @property
+    def status(self) -> RunStatus: ...
+
+    def duration(self, now: datetime) -> float | None: ...
+
+
+class RecentHistory(NamedTuple):
+    """A PipelineRun's `recent_durations_s` and `recent_outcomes`, oldest first."""
+
+    durations: tuple[float, ...]
+    outcomes: tuple[RunStatus, ...]
+
+
+def recent_history(history: Sequence[FinishedRun], now: datetime) -> RecentHistory:
+    """One rule for every CI system: a run with no known duration still counts as an outcome."""
+    return RecentHistory(
+        tuple(d for r in history if (d := r.duration(now)) is not None),
+        tuple(r.status for r in history),
+    )

@@ -41,7 +41,7 @@ from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun, RunStatus, Step, Triage
 from cockpit.models.review import ApprovalLookup
 from cockpit.sources.base import SourceData
-from cockpit.sources.ci.base import PayloadReader, parse_link_header
+from cockpit.sources.ci.base import PayloadReader, parse_link_header, recent_history
 from cockpit.sources.ci.github_reviews import GitHubReviewsMixin
 from cockpit.sources.ci.logs import fetch_bounded
 from cockpit.sources.ci.triage_support import TriageCache, history_records, triage_log
@@ -350,6 +350,7 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
             and (not same_workflow or r.workflow_key == newest.workflow_key)
         ]
         now = self.http.clock.now()
+        recent = recent_history(history, now)
         pipeline = PipelineRun(
             service=service,
             provider=PROVIDER,
@@ -361,8 +362,8 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
             url=newest.url,
             started_at=newest.started_at,
             duration_s=newest.duration(now),
-            recent_durations_s=tuple(d for r in history if (d := r.duration(now)) is not None),
-            recent_outcomes=tuple(r.status for r in history),
+            recent_durations_s=recent.durations,
+            recent_outcomes=recent.outcomes,
             source=self.name,
         )
         if pipeline.status not in (RunStatus.RUNNING, RunStatus.FAILURE):

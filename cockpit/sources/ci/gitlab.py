@@ -51,7 +51,7 @@ from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun, RunStatus, Triage
 from cockpit.models.review import ApprovalLookup, Approvals
 from cockpit.sources.base import SourceData
-from cockpit.sources.ci.base import PayloadReader, parse_link_header
+from cockpit.sources.ci.base import PayloadReader, parse_link_header, recent_history
 from cockpit.sources.ci.gitlab_api import (
     API_PREFIX,
     BODY_HINT,
@@ -282,6 +282,7 @@ class GitLabCIAdapter:
             return None
         newest, now = runs[0], self.http.clock.now()
         history = [r for r in reversed(runs[1:]) if r.status in FINISHED]
+        recent = recent_history(history, now)
         pipeline = PipelineRun(
             service=service,
             provider=PROVIDER,
@@ -293,8 +294,8 @@ class GitLabCIAdapter:
             url=newest.web_url,
             started_at=newest.created_at,
             duration_s=newest.duration(now),
-            recent_durations_s=tuple(d for r in history if (d := r.duration(now)) is not None),
-            recent_outcomes=tuple(r.status for r in history),
+            recent_durations_s=recent.durations,
+            recent_outcomes=recent.outcomes,
             source=self.name,
         )
         if newest.status not in (RunStatus.RUNNING, RunStatus.FAILURE):

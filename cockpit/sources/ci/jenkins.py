@@ -42,7 +42,7 @@ from cockpit.engine.http import SourceHttp
 from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import Job, PipelineRun, RunStatus, Step, Triage
 from cockpit.sources.base import SourceData
-from cockpit.sources.ci.base import PayloadReader
+from cockpit.sources.ci.base import PayloadReader, recent_history
 from cockpit.sources.ci.jenkins_api import (
     BODY_HINT,
     BUILDS_TREE,
@@ -210,6 +210,7 @@ class JenkinsAdapter:
             return None
         newest, now = builds[0], self.http.clock.now()
         history = [b for b in reversed(builds[1:]) if b.status in _FINISHED]
+        recent = recent_history(history, now)
         pipeline = PipelineRun(
             service=service,
             provider=PROVIDER,
@@ -221,8 +222,8 @@ class JenkinsAdapter:
             url=newest.url,
             started_at=newest.started_at,
             duration_s=newest.duration(now),
-            recent_durations_s=tuple(d for b in history if (d := b.duration(now)) is not None),
-            recent_outcomes=tuple(b.status for b in history),
+            recent_durations_s=recent.durations,
+            recent_outcomes=recent.outcomes,
             source=self.name,
         )
         if newest.status not in (RunStatus.RUNNING, RunStatus.FAILURE):

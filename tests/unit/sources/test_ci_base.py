@@ -89,3 +89,29 @@ def test_payload_reader_types_and_errors() -> None:
             "check the url",
         )
         assert error.message.startswith("gh: unexpected answer from the runs of acme/x: ")
+
+
+def test_recent_history_keeps_outcomes_without_durations() -> None:
+    from dataclasses import dataclass
+    from datetime import UTC, datetime
+
+    from cockpit.models import RunStatus
+    from cockpit.sources.ci.base import recent_history
+
+    @dataclass
+    class Run:
+        status: RunStatus
+        took: float | None
+
+        def duration(self, now: datetime) -> float | None:
+            return self.took
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    runs = [
+        Run(RunStatus.SUCCESS, 60.0),
+        Run(RunStatus.FAILURE, None),
+        Run(RunStatus.SUCCESS, 90.0),
+    ]
+    recent = recent_history(runs, now)
+    assert recent.durations == (60.0, 90.0)
+    assert recent.outcomes == (RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.SUCCESS)
