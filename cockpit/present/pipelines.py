@@ -11,6 +11,7 @@ quarter of a 120-column terminal.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,7 +23,6 @@ from cockpit.models import PipelineRun, RunStatus, Triage
 from cockpit.present.ago import format_ago, format_elapsed, seconds_between
 from cockpit.present.status import run_badge
 from cockpit.present.tone import Palette, Tone, styled
-from cockpit.sources.ci.base import median
 from cockpit.text import sanitize
 
 
@@ -166,6 +166,12 @@ def matches(run: PipelineRun, needle: str) -> bool:
 
 
 # -- history: median, sparkline, pass rate ---------------------------------------------------
+
+
+def median(values: Iterable[float]) -> float | None:
+    """The median, or None for no values (a new pipeline has no history)."""
+    data = list(values)
+    return statistics.median(data) if data else None
 
 
 def median_duration(run: PipelineRun, last: int = HISTORY_WINDOW) -> float | None:

@@ -9,8 +9,7 @@ UI which controls to offer; the UI never calls a method whose flag is False.
 from __future__ import annotations
 
 import re
-import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
@@ -55,12 +54,6 @@ class SupportsJobLog(Protocol):
     async def job_log(self, run: PipelineRun, job: Job) -> str:
         """The job's log text, sanitised (terminal control sequences removed, newlines kept)."""
         ...
-
-
-def median(values: Iterable[float]) -> float | None:
-    """The median, or None for no values (a new pipeline has no history)."""
-    data = list(values)
-    return statistics.median(data) if data else None
 
 
 def pass_rate(outcomes: Sequence[RunStatus], last: int = PASS_RATE_WINDOW) -> float | None:

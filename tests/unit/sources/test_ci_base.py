@@ -8,7 +8,8 @@ import pytest
 
 from cockpit.errors import ErrorKind, SourceError
 from cockpit.models import RunStatus
-from cockpit.sources.ci.base import PayloadReader, median, parse_link_header, pass_rate
+from cockpit.present.pipelines import median
+from cockpit.sources.ci.base import PayloadReader, parse_link_header, pass_rate
 
 S, F, C, U = RunStatus.SUCCESS, RunStatus.FAILURE, RunStatus.CANCELLED, RunStatus.UNKNOWN
 
