@@ -21,6 +21,8 @@ _SEQUENCES = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
+# Any character the slow path could change: every sequence starts with one of these.
+_NEEDS_WORK = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROLS_NO_NEWLINE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
@@ -34,6 +36,9 @@ def sanitize(text: str | bytes, *, keep_newlines: bool = False) -> str:
     """
     if isinstance(text, bytes):
         text = text.decode("utf-8", errors="replace")
+    elif not _NEEDS_WORK.search(text):
+        # Most remote text (names, SHAs, URLs) is plain: one scan instead of four passes.
+        return text if keep_newlines else text.strip()
     elif _SURROGATES.search(text):
         # A lone surrogate (e.g. "\\udcff" in remote JSON) cannot be encoded to the terminal.
         text = _SURROGATES.sub("\ufffd", text)

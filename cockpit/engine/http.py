@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import Mapping
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+import orjson
 
 from cockpit.clock import Clock
 from cockpit.engine.ratelimit import parse_rate_limit, parse_retry_after
@@ -27,10 +29,23 @@ from cockpit.models import RateLimit
 # A body larger than this is refused rather than parsed: a runaway response must not eat memory.
 MAX_JSON_BYTES = 32 * 1024 * 1024
 
+T = TypeVar("T")
+
+# Conditional-request cache bounds, per source: entries no poll asked for in CACHE_IDLE_S are
+# forgotten (the next request for them is an ordinary 200), and never more than
+# CACHE_MAX_ENTRIES (a poll asks for ~3 URLs per service).
+CACHE_IDLE_S = 15 * 60.0
+CACHE_MAX_ENTRIES = 4096
+
 
 @dataclass(frozen=True, slots=True)
 class HttpResult:
-    """A successful response (2xx, or a 304 answered from the cache)."""
+    """A successful response (2xx, or a 304 answered from the cache).
+
+    A result that is (or was served from) a cached response shares that response's parsed JSON
+    and `derived` values: until the ETag changes, a poll parses and reads nothing again. Both
+    are shared, so callers must treat them as read-only.
+    """
 
     url: str
     status: int
@@ -38,9 +53,27 @@ class HttpResult:
     headers: Mapping[str, str]
     from_cache: bool = False
     source: str = ""
+    cached: _CacheEntry | None = field(default=None, compare=False, repr=False)
 
     def json(self) -> Any:
         """The body as JSON, or a `bad_response` error (naming the source) when it is not JSON."""
+        if self.cached is None:
+            return self._parse()
+        if self.cached.parsed is _UNPARSED:
+            self.cached.parsed = self._parse()
+        return self.cached.parsed
+
+    def derived(self, name: str, build: Callable[[Any], T]) -> T:
+        """`build(self.json())`, computed once per cached response under `name`."""
+        if self.cached is None:
+            return build(self.json())
+        values = self.cached.derived
+        if name not in values:
+            values[name] = build(self.json())
+        value: T = values[name]
+        return value
+
+    def _parse(self) -> Any:
         prefix = f"{self.source}: " if self.source else ""
         if len(self.body) > MAX_JSON_BYTES:
             raise SourceError(
@@ -50,6 +83,13 @@ class HttpResult:
                 source=self.source,
                 hint="narrow the query (fewer items per page)",
             )
+        try:
+            return orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            # Maybe JSON only the standard parser reads (NaN, UTF-16). The other way round,
+            # integers beyond 64 bits come back as floats: no API we read sends them, and
+            # `PayloadReader.integer` refuses a float where an id belongs.
+            pass
         try:
             return json.loads(self.body)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -66,12 +106,23 @@ class HttpResult:
         return self.body.decode("utf-8", errors="replace")
 
 
+_UNPARSED: Any = object()
+
+
 @dataclass(slots=True)
 class _CacheEntry:
+    url: httpx.URL  # parsed once: building a URL from text and params is most of a request
+    url_text: str
     etag: str | None
     last_modified: str | None
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    parsed: Any = _UNPARSED
+    derived: dict[str, Any] = field(default_factory=dict)
+    used_at: float = 0.0
+
+
+_CacheKey = tuple[str, tuple[tuple[str, str | int], ...]]
 
 
 def describe_body(result: HttpResult | httpx.Response) -> str:
@@ -122,7 +173,7 @@ class SourceHttp:
         self.rate_limit: RateLimit | None = None
         self.requests = 0
         self.not_modified = 0
-        self._cache: dict[str, _CacheEntry] = {}
+        self._cache: OrderedDict[_CacheKey, _CacheEntry] = OrderedDict()
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -139,15 +190,14 @@ class SourceHttp:
         follow_redirects: bool = False,
     ) -> HttpResult:
         """GET with conditional-request caching; raises `SourceError` on any failure."""
+        key = (path, tuple(params.items()) if params else ())
+        cached = self._cached(key) if conditional else None
         request = self.client.build_request(
             "GET",
-            self.url(path),
-            params=params,
+            cached.url if cached is not None else self._new_url(path, params),
             headers={**self.headers, **(headers or {})},
             timeout=self.timeout,
         )
-        key = str(request.url)
-        cached = self._cache.get(key) if conditional else None
         if cached is not None:
             if cached.etag:
                 request.headers["If-None-Match"] = cached.etag
@@ -157,16 +207,52 @@ class SourceHttp:
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1
             return HttpResult(
-                key, 200, cached.body, cached.headers, from_cache=True, source=self.source
+                cached.url_text,
+                200,
+                cached.body,
+                cached.headers,
+                from_cache=True,
+                source=self.source,
+                cached=cached,
             )
         self.raise_for_status(response)
         body = response.content
-        etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
+        headers = dict(response.headers)
+        etag, modified = headers.get("etag"), headers.get("last-modified")
+        url_text = str(request.url)
+        entry = None
         if conditional and (etag or modified):
-            self._cache[key] = _CacheEntry(etag, modified, body, dict(response.headers))
+            entry = _CacheEntry(request.url, url_text, etag, modified, body, headers)
+            self._remember(key, entry)
         return HttpResult(
-            key, response.status_code, body, dict(response.headers), source=self.source
+            url_text, response.status_code, body, headers, source=self.source, cached=entry
         )
+
+    def _new_url(self, path: str, params: Mapping[str, str | int] | None) -> httpx.URL:
+        url = httpx.URL(self.url(path))
+        return url.copy_merge_params(params) if params else url
+
+    def _cached(self, key: _CacheKey) -> _CacheEntry | None:
+        entry = self._cache.get(key)
+        if entry is not None:
+            entry.used_at = self.clock.monotonic()
+            self._cache.move_to_end(key)
+        return entry
+
+    def _remember(self, key: _CacheKey, entry: _CacheEntry) -> None:
+        """Keep `entry`; forget what no poll asked for lately (old runs' jobs, say).
+
+        URLs come and go (every new run has its own jobs URL): without forgetting, a long
+        release window would keep every body it ever saw.
+        """
+        now = entry.used_at = self.clock.monotonic()
+        self._cache[key] = entry
+        self._cache.move_to_end(key)
+        while self._cache:
+            oldest = next(iter(self._cache.values()))
+            if len(self._cache) <= CACHE_MAX_ENTRIES and now - oldest.used_at <= CACHE_IDLE_S:
+                break
+            self._cache.popitem(last=False)
 
     async def get_json(self, path: str, **kwargs: Any) -> Any:
         return (await self.get(path, **kwargs)).json()

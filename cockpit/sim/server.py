@@ -228,6 +228,10 @@ class _LoopbackServer(HTTPServer):
     a polling interval and whose idle loop wakes the CPU every interval.
     """
 
+    # The listen backlog (socketserver's default is 5): a client opening dozens of connections
+    # at once must not have its connects dropped and retried a second later.
+    request_queue_size = 128
+
     def __init__(self, address: tuple[str, int], router: Router, name: str) -> None:
         self.router = router
         self.name = name

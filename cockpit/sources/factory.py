@@ -17,13 +17,15 @@ from cockpit.config.models import ArtifactTarget, CiTarget, Config, Source
 from cockpit.config.secrets import resolve_secret
 from cockpit.engine.engine import PollEngine
 from cockpit.engine.http import SourceHttp
+from cockpit.engine.transport import AiohttpTransport
 from cockpit.errors import ErrorKind, SecretError, SourceError
 from cockpit.sources.base import Adapter
 from cockpit.sources.unavailable import UnavailableSource, unsupported_kind
 from cockpit.triage import RuleSet
 
 # Requests in flight at once across every source of an engine (a 500-service poll queues).
-MAX_IN_FLIGHT = 32
+# GitHub's secondary rate limit refuses more than 100 concurrent requests per user: stay under.
+MAX_IN_FLIGHT = 64
 
 
 class Secrets:
@@ -192,8 +194,8 @@ def build_adapters(
 def build_engine(config: Config, clock: Clock, environ: Mapping[str, str]) -> PollEngine:
     """The engine for a config, with one shared HTTP client that the engine closes."""
     client = httpx.AsyncClient(
+        transport=AiohttpTransport(max_connections=MAX_IN_FLIGHT),
         timeout=httpx.Timeout(10.0),
-        limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         headers={"User-Agent": "release-cockpit"},
     )
     adapters = build_adapters(config, client, clock, environ)

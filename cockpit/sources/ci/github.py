@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
 from cockpit.config.models import CiTarget, Source
@@ -47,6 +47,8 @@ from cockpit.sources.ci.logs import fetch_bounded
 from cockpit.sources.ci.triage_support import TriageCache, history_records, triage_log
 from cockpit.text import sanitize
 from cockpit.triage import RuleSet, RunHistory
+
+Item = TypeVar("Item")
 
 PROVIDER = "github"
 API_VERSION = "2022-11-28"
@@ -213,9 +215,8 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         repo = self._repo(run.service)
         path = f"/repos/{repo}/actions/runs/{quote(run.run_id, safe='')}/jobs"
         params: dict[str, str | int] = {"per_page": JOBS_PER_PAGE, "filter": "latest"}
-        items = await self._list(path, params, "jobs", f"the jobs of run {run.run_id} in {repo}")
-        reader = self._reader(f"the jobs of run {run.run_id} in {repo}")
-        return tuple(_job(reader, item) for item in items)
+        what = f"the jobs of run {run.run_id} in {repo}"
+        return tuple(await self._list(path, params, "jobs", what, _job))
 
     async def job_log(self, run: PipelineRun, job: Job, *, max_bytes: int = LOG_TAIL_BYTES) -> str:
         """The tail of the job's plain-text log, at most `max_bytes`, streamed.
@@ -296,10 +297,10 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
 
     async def _runs(
         self, path: str, params: Mapping[str, str | int], repo: str, workflow: str | None
-    ) -> list[dict[str, Any]]:
+    ) -> list[_Run]:
         what = f"the runs of {repo}" + (f" workflow {workflow!r}" if workflow else "")
         try:
-            return await self._list(path, params, "workflow_runs", what, want=self.history)
+            return await self._list(path, params, "workflow_runs", what, _Run, want=self.history)
         except SourceError as exc:
             if exc.kind is not ErrorKind.NOT_FOUND:
                 raise
@@ -319,27 +320,34 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         params: Mapping[str, str | int],
         key: str,
         what: str,
+        read: Callable[[PayloadReader, Mapping[str, Any]], Item],
         *,
         want: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Items of a paginated listing, following `Link: rel="next"` for at most max_pages."""
+    ) -> list[Item]:
+        """Items of a paginated listing, following `Link: rel="next"` for at most max_pages.
+
+        Each page's items are read once per ETag: an unchanged page costs no parsing.
+        """
         reader = self._reader(what)
-        items: list[dict[str, Any]] = []
+
+        def read_page(data: Any) -> tuple[Item, ...]:
+            return tuple(read(reader, item) for item in reader.items(data, key))
+
+        items: list[Item] = []
         url: str | None = path
         for _ in range(self.max_pages):
             if url is None or (want is not None and len(items) >= want):
                 break
             result = await self.http.get(url, params=params if url == path else None)
-            items.extend(reader.items(result.json(), key))
+            items.extend(result.derived(key, read_page))
             link = next((v for k, v in result.headers.items() if k.lower() == "link"), None)
             url = self._same_origin(parse_link_header(link).get("next"))
         return items if want is None else items[:want]
 
     async def _pipeline(
-        self, service: str, repo: str, items: list[dict[str, Any]], *, same_workflow: bool
+        self, service: str, repo: str, listed: list[_Run], *, same_workflow: bool
     ) -> PipelineRun | None:
-        reader = self._reader(f"the runs of {repo}")
-        runs = sorted((_Run(reader, item) for item in items), key=_Run.order, reverse=True)
+        runs = sorted(listed, key=_Run.order, reverse=True)
         if not runs:
             return None
         newest = runs[0]

@@ -108,6 +108,81 @@ async def test_a_changed_resource_replaces_the_cache(make_http, sent) -> None:
     assert http.not_modified == 1
 
 
+async def test_an_unchanged_resource_is_parsed_and_derived_once(make_http) -> None:
+    http = make_http(
+        httpx.Response(200, json={"runs": [1, 2]}, headers={"ETag": '"v1"'}),
+        httpx.Response(304, headers={"ETag": '"v1"'}),
+    )
+    built: list[object] = []
+
+    def count(data: dict[str, list[int]]) -> int:
+        built.append(data)
+        return sum(data["runs"])
+
+    first = await http.get("/runs")
+    second = await http.get("/runs")
+    assert second.json() is first.json()  # the 304 shares the parsed body
+    assert first.derived("total", count) == 3
+    assert second.derived("total", count) == 3
+    assert len(built) == 1
+
+
+async def test_a_changed_resource_is_derived_again(make_http) -> None:
+    http = make_http(
+        httpx.Response(200, json=[1], headers={"ETag": '"v1"'}),
+        httpx.Response(200, json=[5], headers={"ETag": '"v2"'}),
+    )
+    assert (await http.get("/x")).derived("sum", sum) == 1
+    assert (await http.get("/x")).derived("sum", sum) == 5
+
+
+async def test_a_response_without_validators_is_derived_every_time(make_http) -> None:
+    http = make_http(httpx.Response(200, json=[2]))
+    calls: list[int] = []
+
+    def total(data: list[int]) -> int:
+        calls.append(1)
+        return sum(data)
+
+    assert (await http.get("/x")).derived("sum", total) == 2
+    assert (await http.get("/x")).derived("sum", total) == 2
+    assert len(calls) == 2
+
+
+async def test_a_url_no_poll_asked_for_lately_is_forgotten(make_http, sent, clock) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=request.url.path, headers={"ETag": '"v1"'})
+
+    http = make_http(answer)
+    await http.get("/runs/1/jobs")
+    await clock.advance(http_module.CACHE_IDLE_S - 1)
+    await http.get("/runs/2/jobs")  # still fresh enough: /runs/1/jobs is kept
+    await http.get("/runs/1/jobs")
+    assert sent[-1].headers["if-none-match"] == '"v1"'
+    await clock.advance(http_module.CACHE_IDLE_S + 1)
+    await http.get("/runs/3/jobs")  # the others went unasked for too long
+    await http.get("/runs/2/jobs")
+    assert "if-none-match" not in sent[-1].headers
+
+
+async def test_the_cache_never_holds_more_than_its_bound(make_http, sent, monkeypatch) -> None:
+    monkeypatch.setattr(http_module, "CACHE_MAX_ENTRIES", 2)
+    http = make_http(httpx.Response(200, json=1, headers={"ETag": '"v1"'}))
+    for run in (1, 2, 3):
+        await http.get(f"/runs/{run}")
+    await http.get("/runs/1")  # the oldest was dropped for the newest
+    assert "if-none-match" not in sent[-1].headers
+    await http.get("/runs/3")
+    assert sent[-1].headers["if-none-match"] == '"v1"'
+
+
+async def test_json_the_fast_parser_refuses_is_still_read(make_http) -> None:
+    http = make_http(httpx.Response(200, content=b'{"value": NaN, "id": 12}'))
+    data = (await http.get("/x")).json()
+    assert data["id"] == 12
+    assert data["value"] != data["value"]  # NaN, as Python's own parser reads it
+
+
 async def test_the_cache_is_per_url_including_the_query(make_http, sent) -> None:
     http = make_http(httpx.Response(200, json=1, headers={"ETag": '"v1"'}))
     await http.get("/runs", params={"page": 1})
