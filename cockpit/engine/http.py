@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -229,8 +230,12 @@ class SourceHttp:
         )
 
     def _new_url(self, path: str, params: Mapping[str, str | int] | None) -> httpx.URL:
-        url = httpx.URL(self.url(path))
-        return url.copy_merge_params(params) if params else url
+        text = self.url(path)
+        if not params:
+            return httpx.URL(text)
+        if "?" in text:  # a next-page link with its own query: merge, as httpx would
+            return httpx.URL(text).copy_merge_params(params)
+        return httpx.URL(f"{text}?{urlencode(params)}")  # parsed once, not twice
 
     def _cached(self, key: _CacheKey) -> _CacheEntry | None:
         entry = self._cache.get(key)

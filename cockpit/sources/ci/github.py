@@ -161,6 +161,9 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         self.approvals_for = tuple(approvals_for)
         self._triage = TriageCache()
         self.triage_rules = triage_rules
+        # The jobs of each target's newest run when it had finished, by run id: a finished
+        # run's jobs change only when it is re-run, which changes its `updated_at`.
+        self._finished_jobs: dict[int, tuple[datetime | None, tuple[Job, ...]]] = {}
 
     # The engine's interface --------------------------------------------------------------
 
@@ -178,6 +181,10 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
             if isinstance(result, BaseException):
                 raise result
             pipelines.extend(result)
+        shown = {p.run_id for p in pipelines}
+        self._finished_jobs = {
+            run: jobs for run, jobs in self._finished_jobs.items() if str(run) in shown
+        }
         lookups = await asyncio.gather(*(self._lookup(s) for s in self.approvals_for))
         return SourceData(pipelines=tuple(pipelines), approvals=tuple(lookups))
 
@@ -376,13 +383,24 @@ class GitHubActionsAdapter(GitHubReviewsMixin):
         )
         if pipeline.status not in (RunStatus.RUNNING, RunStatus.FAILURE):
             return pipeline
-        jobs = await self.jobs(pipeline)
+        jobs = await self._jobs_of(newest, pipeline)
         pipeline = _with_jobs(pipeline, jobs)
         if pipeline.status is RunStatus.FAILURE:
             records = history_records((r.head_sha, r.status, str(r.run_id)) for r in history)
             triage = await self._triage_failed(pipeline, jobs, records, newest.author)
             pipeline = replace(pipeline, triage=triage)
         return pipeline
+
+    async def _jobs_of(self, newest: _Run, pipeline: PipelineRun) -> tuple[Job, ...]:
+        """The run's jobs; a finished run's are asked for once (until it is re-run)."""
+        if newest.raw_status != "completed":
+            return await self.jobs(pipeline)
+        known = self._finished_jobs.get(newest.run_id)
+        if known is not None and known[0] == newest.updated_at:
+            return known[1]
+        jobs = await self.jobs(pipeline)
+        self._finished_jobs[newest.run_id] = (newest.updated_at, jobs)
+        return jobs
 
     async def _triage_failed(
         self, run: PipelineRun, jobs: tuple[Job, ...], history: RunHistory, author: str

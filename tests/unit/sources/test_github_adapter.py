@@ -190,3 +190,28 @@ def test_the_adapter_is_a_ci_adapter(adapter_for: AdapterFactory) -> None:
         False,
         True,
     )
+
+
+async def test_a_finished_runs_jobs_are_fetched_once_until_it_is_rerun(
+    client: httpx.AsyncClient, clock: FakeClock, sim: GitHubSim
+) -> None:
+    seen: list[str] = []
+    client.event_hooks["request"].append(lambda request: _record(seen, request))
+    adapter = build_adapter(client, clock, sim.api_url, [target("payments")])
+    await clock.advance(200)  # payments failed at T+156
+    failed = await _poll_one(adapter)
+    assert failed.status is RunStatus.FAILURE and failed.jobs
+    jobs_path = f"/repos/acme/payments/actions/runs/{failed.run_id}/jobs"
+    assert seen.count(jobs_path) == 1
+
+    again = await _poll_one(adapter)
+    assert again.jobs == failed.jobs
+    assert seen.count(jobs_path) == 1, "a finished run's jobs do not change: not asked again"
+
+    await adapter.rerun_failed(failed)  # a code failure: it fails again
+    await clock.advance(300)
+    rerun = await _poll_one(adapter)
+    assert rerun.run_id == failed.run_id and rerun.status is RunStatus.FAILURE
+    assert seen.count(jobs_path) == 2, "a re-run changes the run: its jobs are asked for again"
+    await _poll_one(adapter)
+    assert seen.count(jobs_path) == 2
