@@ -73,19 +73,28 @@ def world_config(
 def run_app(
     github_url: str, *, sources: int, services_per_source: int, interval: str, show_clock: bool
 ) -> int:
-    """The cockpit's TUI on the frozen world (what `cockpit` runs, with this config)."""
+    """The cockpit's TUI on the frozen world, started the way `cockpit` starts it.
+
+    The frame is drawn first; the engine is built after it, in the App's start-up thread
+    (`cockpit.session.engine_session`, as for any config).
+    """
+    from contextlib import ExitStack
+
     from cockpit.clock import SystemClock
-    from cockpit.sources.factory import build_engine
+    from cockpit.session import Session, SessionStarter, engine_session
+    from screens.app import make_starting_app
 
     config = world_config(
         github_url, sources=sources, services_per_source=services_per_source, interval=interval
     )
     clock = SystemClock()
-    engine = build_engine(config, clock, os.environ)
-    from screens.app import make_app
 
-    app = make_app(config, engine, clock, read_only=True, title=TITLE, show_clock=show_clock)
-    app.run()
+    def build(_resources: ExitStack) -> Session:
+        return engine_session(config, clock, os.environ, read_only=True)
+
+    with SessionStarter(build) as starter:
+        app = make_starting_app(starter.start, clock, title=TITLE, show_clock=show_clock)
+        app.run()
     return app.return_code or 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -17,10 +18,10 @@ from cockpit import __version__
 from cockpit.errors import CockpitError
 
 if TYPE_CHECKING:
+    from contextlib import ExitStack
+
     from cockpit.clock import Clock
-    from cockpit.config.models import Config
-    from cockpit.engine.engine import PollEngine
-    from cockpit.readiness.live import ReadinessTracker
+    from cockpit.session import Session, SessionBuild
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -97,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _print_error(exc: CockpitError, stderr: TextIO) -> None:
-    stderr.write(f"cockpit: {exc.message}\n")
+def _print_error(exc: CockpitError, stderr: TextIO, *, prefix: str = "") -> None:
+    stderr.write(f"cockpit: {prefix}{exc.message}\n")
     for problem in getattr(exc, "problems", []):
         stderr.write(f"  {problem}\n")
     if exc.hint:
@@ -134,59 +135,70 @@ def _dispatch(args: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
             args.sub_config or args.config, args.release, args.json, stdout, stderr, os.environ
         )
     if command == "demo":
-        from cockpit.demo import demo_session
-
-        with demo_session(speed=args.speed) as demo:
-            return _launch(
-                demo.config,
-                demo.engine,
-                demo.clock,
-                read_only=args.read_only or args.sub_read_only or demo.config.read_only,
-                title="DEMO: simulated release",
-                show_clock=not args.no_clock,
-                readiness=demo.readiness,
-            )
+        return _run_demo(args, stderr)
     return _run_tui(args.config, args.read_only, stderr)
+
+
+def _run_demo(args: argparse.Namespace, stderr: TextIO) -> int:
+    from cockpit.clock import ScaledClock
+
+    clock = ScaledClock(speed=args.speed)
+    read_only = args.read_only or args.sub_read_only
+
+    def build(resources: ExitStack) -> Session:
+        from cockpit.demo import open_demo  # the world and its config: after the first frame
+
+        return open_demo(resources, clock, read_only=read_only)
+
+    return _launch(
+        build, clock, title="DEMO: simulated release", show_clock=not args.no_clock, stderr=stderr
+    )
 
 
 def _run_tui(config_path: str | None, read_only: bool, stderr: TextIO) -> int:
     from cockpit.clock import SystemClock
     from cockpit.commands.status import load_discovered_config
-    from cockpit.sources.factory import build_engine
 
+    # A config error ends here, on stderr with exit 2, before the TUI takes the terminal.
     config = load_discovered_config(config_path, os.environ, stderr)
     if config is None:
         return EXIT_USAGE
     clock = SystemClock()
-    engine = build_engine(config, clock, os.environ)
-    return _launch(config, engine, clock, read_only=read_only or config.read_only)
+
+    def build(_resources: ExitStack) -> Session:
+        from cockpit.session import engine_session
+
+        return engine_session(config, clock, os.environ, read_only=read_only)
+
+    return _launch(build, clock, stderr=stderr)
 
 
 def _launch(
-    config: Config,
-    engine: PollEngine,
+    build: SessionBuild,
     clock: Clock,
     *,
-    read_only: bool,
+    stderr: TextIO,
     title: str | None = None,
     show_clock: bool = True,
-    readiness: ReadinessTracker | None = None,
 ) -> int:
-    """Run the TUI on an engine until the operator (or a hang-up) ends it."""
-    from cockpit.ci_actions import CiActions
+    """Run the TUI until the operator (or a hang-up) ends it; the session is built after paint.
+
+    What the build opened is closed after the App has stopped its feed. A start-up failure the
+    TUI showed is repeated on stderr, where it outlives the screen, and the exit code is 1.
+    """
+    from cockpit.session import SessionStarter
 
     # The one sanctioned upward import (see the import contracts): Textual loads only here.
-    from screens.app import make_app
+    from screens.app import make_starting_app
 
-    app = make_app(
-        config,
-        engine,
-        clock,
-        read_only=read_only,
-        title=title,
-        show_clock=show_clock,
-        readiness=readiness,
-        ci=CiActions.from_adapters(engine.adapters, clock),
-    )
-    app.run()
-    return app.return_code or EXIT_OK
+    with SessionStarter(build) as starter:
+        app = make_starting_app(starter.start, clock, title=title, show_clock=show_clock)
+        app.run()
+    error = app.startup_error
+    if error is None:
+        return app.return_code or EXIT_OK
+    if isinstance(error, CockpitError):
+        _print_error(error, stderr, prefix="could not start: ")
+    else:  # a bug: the traceback the screen had no room for
+        traceback.print_exception(error, file=stderr)
+    return app.return_code or EXIT_FAIL

@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 
 from cockpit.clock import ScaledClock
 from cockpit.config.loader import load_config
 from cockpit.config.models import Config
-from cockpit.engine.engine import PollEngine
 from cockpit.paths import data_file
 from cockpit.readiness.live import ReadinessTracker
+from cockpit.session import Session, engine_session
 from cockpit.sim.world import DemoWorld
 
 
@@ -33,25 +31,15 @@ def demo_config(urls: dict[str, str]) -> Config:
     return config.model_copy(update={"sources": sources})
 
 
-@dataclass(frozen=True)
-class DemoSession:
-    """Everything the TUI needs to play the demo: an ordinary config, engine and tracker."""
+def open_demo(resources: ExitStack, clock: ScaledClock, *, read_only: bool) -> Session:
+    """Start the simulated world and build the session for it (a `SessionBuild`).
 
-    config: Config
-    engine: PollEngine
-    clock: ScaledClock
-    readiness: ReadinessTracker
-
-
-@contextmanager
-def demo_session(speed: float = 1.0) -> Iterator[DemoSession]:
-    """Start the simulated world and the engine for it; tear both down afterwards."""
-    from cockpit.sources.factory import build_engine
-
-    clock = ScaledClock(speed=speed)
+    The world and the demo's state directory are entered into `resources`, which closes them
+    when the TUI is done.
+    """
+    world = resources.enter_context(DemoWorld(clock))
     # The demo's ticks and waivers live as long as the demo: every run starts the story afresh.
-    with DemoWorld(clock) as world, tempfile.TemporaryDirectory(prefix="cockpit-demo-") as state:
-        config = demo_config(world.urls)
-        engine = build_engine(config, clock, os.environ)
-        tracker = ReadinessTracker(config, clock, state_path=Path(state) / "readiness.jsonl")
-        yield DemoSession(config, engine, clock, tracker)
+    state = resources.enter_context(tempfile.TemporaryDirectory(prefix="cockpit-demo-"))
+    config = demo_config(world.urls)
+    tracker = ReadinessTracker(config, clock, state_path=Path(state) / "readiness.jsonl")
+    return engine_session(config, clock, os.environ, read_only=read_only, readiness=tracker)

@@ -1,9 +1,13 @@
-"""The Release Cockpit App and `make_app`, the one factory the CLI, the demo and the tests use.
+"""The Release Cockpit App; `make_starting_app` (the CLI) and `make_app` (a built session).
 
-The App owns the feed's lifecycle and the process's: it subscribes to the feed and starts it on
-mount, stops it on unmount, and exits cleanly on `q`, Ctrl+C, SIGTERM, SIGHUP or a terminal that
-hangs up. Snapshots arrive as a coalescing `SnapshotUpdated` message, so a burst of polls costs one
-render, and only the parts of the screen that changed are repainted.
+The App paints first: its first frame (header, four titled panes saying `starting…`) needs only
+Textual and a few light modules. The session (config, engine, adapters, readiness tracker) is
+built after that frame in a thread, then attached on the App's loop: the real panes replace the
+starting ones and the feed starts. A session that cannot be built is shown on the dashboard.
+
+The App exits cleanly on `q`, Ctrl+C, SIGTERM, SIGHUP or a terminal that hangs up, at any
+point, and stops the feed on the way out. Snapshots arrive as a coalescing `SnapshotUpdated`
+message, so a burst of polls costs one render, and only what changed is repainted.
 """
 
 from __future__ import annotations
@@ -24,61 +28,42 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from cockpit.clock import Clock
-from cockpit.config.models import Config
-from cockpit.engine.feed import SnapshotFeed
-from cockpit.models import Snapshot
 from cockpit.present.ago import AGO_TICK_S
+from cockpit.present.panes import PANES
 from cockpit.present.snapshot_view import display_key
-from cockpit.readiness.live import ReadinessTracker
-from screens.dashboard import PANE_TYPES, DashboardScreen
-from screens.hangup import arm_exit_watchdog, watch_for_hangup
-from screens.help import HelpScreen
-from screens.readiness_control import ReadinessControl
-from widgets.mutating import unbind_mutating
-from widgets.pipelines_pane import PipelinesPane
-from widgets.readiness_pane import ReadinessPane
+from cockpit.present.startup import startup_failure_text
+from cockpit.session import Session
+from screens import help_keys
+from screens.dashboard import DashboardScreen
+from screens.hangup import (
+    arm_exit_watchdog,
+    install_exit_signals,
+    remove_exit_signals,
+    watch_for_hangup,
+)
+from screens.theme import theme_for_terminal
+from widgets.mutating import bind_mutating, unbind_mutating
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
+
     from cockpit.ci_actions import CiActions
+    from cockpit.config.models import Config
+    from cockpit.engine.feed import SnapshotFeed
+    from cockpit.models import Snapshot
+    from cockpit.readiness.live import ReadinessTracker
+    from screens.readiness_control import ReadinessControl
+    from widgets.pipelines_pane import PipelinesPane
+    from widgets.readiness_pane import ReadinessPane
 
 HERE = Path(__file__).parent
 DEFAULT_TITLE = "Release Cockpit"
 WIDE_LAYOUT_AT = 120
 """From this many columns the panes form a 2x2 grid; below, they stack."""
 
-SIXTEEN_COLOURS = frozenset({"standard", "windows"})
-"""Rich's names for 8/16-colour terminals (TERM=xterm, TERM=screen, the Linux console)."""
-ANSI_THEME = "ansi-dark"
-
-
-def theme_for_terminal(color_system: str | None) -> str | None:
-    """The theme a terminal with this colour system needs, or None to keep the default.
-
-    Truecolour themes squeezed into 16 colours lose their hues (their red text becomes white);
-    the ANSI theme uses the terminal's own red, green and yellow instead.
-    """
-    return ANSI_THEME if color_system in SIXTEEN_COLOURS else None
-
-
-HELP_ORDER = (
-    "cockpit.zoom.",
-    "cockpit.unzoom",
-    "cockpit.filter",
-    "cockpit.focus_next",
-    "cockpit.focus_previous",
-    "cockpit.refresh",
-    "cockpit.help",
-    "cockpit.quit",
-)
-"""The order keys are listed in the help, by binding id prefix."""
-
-EXIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
-    sig for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig
-)
-
 
 class CockpitApp(App[None]):
-    """The cockpit. Build it with `make_app`."""
+    """The cockpit. Build it with `make_starting_app` (the CLI) or `make_app` (a built session)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh", id="cockpit.refresh"),
@@ -110,54 +95,105 @@ class CockpitApp(App[None]):
 
     def __init__(
         self,
-        config: Config,
-        feed: SnapshotFeed,
+        session: Session | Callable[[], Session],
         clock: Clock,
         *,
-        read_only: bool,
         title: str = DEFAULT_TITLE,
         show_clock: bool = True,
-        ci: CiActions | None = None,
-        readiness: ReadinessTracker | None = None,
     ) -> None:
         super().__init__()
-        self.config = config
-        self.feed = feed
-        self.ci = ci
+        self._session_source = session
+        self.session: Session | None = None
+        """What the App shows and acts through; None until it is attached."""
+        self.startup_error: BaseException | None = None
+        """Why the session could not be built (None: it was, or it is being built)."""
         self.clock = clock
-        self.read_only = read_only
         self.title = title
         self.set_reactive(CockpitApp.show_clock, show_clock)
-        self.dashboard = DashboardScreen(
-            config, clock, title=title, read_only=read_only, show_clock=show_clock
-        )
+        self.dashboard = DashboardScreen(clock, title=title, show_clock=show_clock)
+        self.readiness: ReadinessControl | None = None
+        """Gate results, the verdict and operator actions on gates (see `ReadinessControl`)."""
         self._last_snapshot: Snapshot | None = None
         self._shown_key: object = None
         self._feed_started = False
+        self._exiting = False
         self._signals: list[signal.Signals] = []
         self._stop_hangup_watch: Callable[[], None] | None = None
         self._ages_timer: Timer | None = None
-        self.readiness = ReadinessControl(self, readiness or ReadinessTracker(config, clock))
-        """Gate results, the verdict and operator actions on gates (see `ReadinessControl`)."""
-        if read_only:
-            unbind_mutating(self)
+        # Nothing that mutates is bound until the session says it is allowed.
+        unbind_mutating(self)
+
+    @property
+    def read_only(self) -> bool:
+        """True unless the attached session allows mutating actions (so: True while starting)."""
+        return self.session is None or self.session.read_only
 
     def get_default_screen(self) -> Screen[None]:
         return self.dashboard
 
     # -- lifecycle ------------------------------------------------------------------------
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         if not self.is_headless:  # headless (tests, snapshots) must not depend on $TERM
             self.theme = theme_for_terminal(self.console.color_system) or self.theme
-        self._install_exit_signals()
+        self._signals = install_exit_signals(asyncio.get_running_loop(), self.handle_exit_signal)
         self._watch_terminal()
-        self.feed.subscribe(self._publish)
-        self._publish(self.feed.snapshot())
+        # Paint first: the frame goes out before the session is attached, or built and attached.
+        if isinstance(self._session_source, Session):
+            self.call_after_refresh(self._attach_session, self._session_source)
+        else:
+            self.call_after_refresh(self._start_building, self._session_source)
+
+    def _start_building(self, build: Callable[[], Session]) -> None:
+        self.run_worker(
+            lambda: _build_and_preload(build),
+            name="start",
+            group="start",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    async def _attach_session(self, session: Session) -> None:
+        """Show the session: real panes, the feed subscribed and started, the age tick."""
+        from cockpit.readiness.live import ReadinessTracker
+        from screens.readiness_control import ReadinessControl
+
+        if self._exiting:
+            return
+        self.session = session
+        tracker = session.readiness or ReadinessTracker(session.config, self.clock)
+        self.readiness = ReadinessControl(self, tracker)
+        if not session.read_only:
+            bind_mutating(self)
+        await self.dashboard.attach(session.config, read_only=session.read_only)
+        if self._exiting:
+            return  # quit while the panes were mounting: they may never have composed
+        self.dashboard.focus_first_pane()
+        self.refresh_bindings()
+        session.feed.subscribe(self._publish)
+        self._publish(session.feed.snapshot())
         self.readiness.start()
-        await self.feed.start()
-        self._feed_started = True
+        self._feed_started = True  # set first: a quit while it starts must still stop it
+        await session.feed.start()
         self._ages_timer = self.set_interval(AGO_TICK_S, self.tick_ages)
+
+    async def _on_session_built(self, worker: Worker[Session], state: WorkerState) -> None:
+        if self._exiting:
+            return  # quit while starting: the CLI releases what the build opened
+        if state is WorkerState.SUCCESS and worker.result is not None:
+            await self._attach_session(worker.result)
+        elif state is WorkerState.ERROR:
+            self._show_startup_failure(worker.error)
+
+    def _show_startup_failure(self, error: BaseException | None) -> None:
+        self.startup_error = error or RuntimeError("the session build ended without a session")
+        self.dashboard.show_startup_failure(startup_failure_text(error))
+
+    def exit(
+        self, result: None = None, return_code: int = 0, message: RenderableType | None = None
+    ) -> None:
+        self._exiting = True  # a session still starting or attaching must not start the feed
+        super().exit(result, return_code, message)
 
     async def on_unmount(self) -> None:
         if self._ages_timer is not None:
@@ -165,27 +201,11 @@ class CockpitApp(App[None]):
         if self._stop_hangup_watch is not None:
             self._stop_hangup_watch()
             self._stop_hangup_watch = None
-        self._remove_exit_signals()
-        if self._feed_started:
+        remove_exit_signals(asyncio.get_running_loop(), self._signals)
+        self._signals = []
+        if self._feed_started and self.session is not None:
             self._feed_started = False
-            await self.feed.stop()
-
-    def _install_exit_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in EXIT_SIGNALS:
-            if signal.getsignal(sig) is signal.SIG_IGN:
-                continue  # started under nohup: respect it (a hang-up is still noticed)
-            try:
-                loop.add_signal_handler(sig, self.handle_exit_signal, sig)
-            except (NotImplementedError, RuntimeError, ValueError):
-                continue  # not the main thread, or a platform without these signals
-            self._signals.append(sig)
-
-    def _remove_exit_signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self._signals:
-            loop.remove_signal_handler(sig)
-        self._signals.clear()
+            await self.session.feed.stop()
 
     def handle_exit_signal(self, signum: int) -> None:
         """SIGTERM or SIGHUP (a dropped SSH session): exit cleanly, with 128 + the signal.
@@ -222,6 +242,8 @@ class CockpitApp(App[None]):
     def on_cockpit_app_snapshot_updated(self, message: SnapshotUpdated) -> None:
         if message.snapshot == self._last_snapshot:
             return
+        if self.readiness is None:
+            return  # the feed is subscribed only once the session is attached
         self._last_snapshot = message.snapshot
         assessed = self.readiness.assess(message.snapshot)
         # Polls that changed only ages and counters repaint nothing: the age tick shows those.
@@ -234,27 +256,32 @@ class CockpitApp(App[None]):
         self, message: ReadinessPane.GateActionRequested
     ) -> None:
         """space / w / x on a gate: tick, waive (asks why) or run (asks first)."""
-        self.readiness.request(message.action, message.index)
+        if self.readiness is not None:
+            self.readiness.request(message.action, message.index)
 
     def on_pipelines_pane_run_opened(self, message: PipelinesPane.RunOpened) -> None:
         """Enter on a pipeline row: the run screen (jobs, steps, the failing step's log)."""
         from screens.run_screen import RunScreen  # loaded on first drill-down, not at start
 
+        session = self.session
+        if session is None:
+            return
         self.push_screen(
             RunScreen(
                 message.run,
-                self.ci,
-                self.config,
+                session.ci,
+                session.config,
                 self.clock,
                 read_only=self.read_only,
                 show_clock=self.show_clock,
-                refresh_source=self.feed.refresh,
+                refresh_source=session.feed.refresh,
             )
         )
 
     def tick_ages(self) -> None:
         """Re-render age labels as of now (every `AGO_TICK_S`; panes skip unchanged parts)."""
-        self.readiness.reassess()  # a gate goes stale with its source, snapshot or not
+        if self.readiness is not None:
+            self.readiness.reassess()  # a gate goes stale with its source, snapshot or not
         self.dashboard.tick_ages(self.clock.now())
 
     def watch_show_clock(self, show: bool) -> None:
@@ -262,19 +289,28 @@ class CockpitApp(App[None]):
 
     # -- actions --------------------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "refresh" and self.session is None:
+            return None  # shown, dimmed: there is nothing to refresh until the session starts
+        return True
+
     def action_refresh(self) -> None:
         """Poll every source now. Reads only, so it is allowed in read-only mode."""
+        if self.session is None:
+            return
         self.run_worker(
-            self.feed.refresh(),
+            self.session.feed.refresh(),
             name="refresh",
             group="refresh",
             exclusive=True,
             exit_on_error=False,
         )
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """The one place worker failures go: an operator action failed, so say so."""
-        if event.state is WorkerState.ERROR:
+    async def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker outcomes go: the session built, or an action failed."""
+        if event.worker.group == "start":
+            await self._on_session_built(event.worker, event.state)
+        elif event.state is WorkerState.ERROR:
             self.notify(
                 f"{event.worker.error}. The panes keep their last good data; press r to retry.",
                 title=f"{event.worker.name.capitalize()} failed",
@@ -283,60 +319,31 @@ class CockpitApp(App[None]):
 
     def action_help(self) -> None:
         """Open the help screen (keys as bound now, panes, glyph legend)."""
+        from screens.help import HelpScreen  # loaded when asked for, not at start
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss(None)
             return
-        self.push_screen(HelpScreen(self.bound_keys(), self.pane_descriptions(), self.pane_keys()))
+        self.push_screen(
+            HelpScreen(self.bound_keys(), help_keys.pane_descriptions(), self.pane_keys())
+        )
 
     def bound_keys(self) -> list[tuple[str, str]]:
-        """(key, description) of the cockpit's keys on the dashboard, as bound now.
-
-        Read from the live bindings, so the help never lists a key that is not bound (in
-        read-only mode, no mutating key).
-        """
-        found: dict[str, tuple[float, list[str]]] = {}
-        for active in self.dashboard.active_bindings.values():
-            binding = active.binding
-            binding_id = binding.id or ""
-            if not binding_id.startswith("cockpit.") or not binding.description:
-                continue
-            rank = next(
-                (i for i, prefix in enumerate(HELP_ORDER) if binding_id.startswith(prefix)),
-                len(HELP_ORDER) - 1,  # keys added later go before "quit"
-            )
-            entry = found.setdefault(binding.description, (rank, []))
-            entry[1].append(self.get_key_display(binding))
-        found.setdefault("Unzoom", (HELP_ORDER.index("cockpit.unzoom"), ["escape"]))
-        found["Command palette: zoom, refresh, help, theme"] = (len(HELP_ORDER) - 1.5, ["ctrl+p"])
-        ordered = sorted(found.items(), key=lambda item: item[1][0])
-        return [
-            (" / ".join(sorted(keys, key=len)), description) for description, (_, keys) in ordered
-        ]
+        """(key, description) of the cockpit's keys on the dashboard, as bound now."""
+        return help_keys.bound_keys(self, self.dashboard)
 
     def pane_keys(self) -> list[tuple[str, str]]:
         """(key, "Pane: description") of the panes' own keys, as bound (read-only: no mutating)."""
-        keys: list[tuple[str, str]] = []
-        for pane in self.dashboard.panes:
-            for _key, binding in pane._bindings:  # the live map: see widgets.mutating
-                binding_id = binding.id or ""
-                if binding.description and not binding_id.startswith(("cockpit.", "pane.")):
-                    label = f"{pane.TITLE}: {binding.description}"
-                    keys.append((self.get_key_display(binding), label))
-        return keys
-
-    @staticmethod
-    def pane_descriptions() -> list[tuple[str, str]]:
-        """(key and title, what it answers) for each pane."""
-        return [(f"{pane.ZOOM_KEY} {pane.TITLE}", pane.DESCRIPTION) for pane in PANE_TYPES]
+        return help_keys.pane_keys(self, self.dashboard.panes)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if screen is self.dashboard:
-            for pane in PANE_TYPES:
+            for pane in PANES:
                 yield SystemCommand(
-                    f"Zoom {pane.TITLE}",
-                    f"Show the {pane.TITLE} pane full screen, or back (key {pane.ZOOM_KEY})",
-                    lambda pane_id=pane.PANE_ID: self.dashboard.action_zoom(pane_id),
+                    f"Zoom {pane.title}",
+                    f"Show the {pane.title} pane full screen, or back (key {pane.zoom_key})",
+                    lambda pane_id=pane.pane_id: self.dashboard.action_zoom(pane_id),
                 )
         yield SystemCommand("Refresh now", "Poll every source now (key r)", self.action_refresh)
         yield SystemCommand("Help", "Keys, panes and the glyph legend (key ?)", self.action_help)
@@ -353,7 +360,7 @@ def make_app(
     ci: CiActions | None = None,
     readiness: ReadinessTracker | None = None,
 ) -> CockpitApp:
-    """Build the cockpit: one factory for the CLI, the demo and the tests.
+    """Build the cockpit on a session that exists already (tests, tools, screenshots).
 
     Args:
         config: The loaded config.
@@ -367,13 +374,38 @@ def make_app(
         readiness: The readiness tracker (ticks, waivers, local gates); None: one for the
             config's release, for the login user, persisted under `$XDG_STATE_HOME`.
     """
-    return CockpitApp(
+    session = Session(
         config,
         feed,
-        clock,
         read_only=config.read_only if read_only is None else read_only,
-        title=title or DEFAULT_TITLE,
-        show_clock=show_clock,
         ci=ci,
         readiness=readiness,
     )
+    return CockpitApp(session, clock, title=title or DEFAULT_TITLE, show_clock=show_clock)
+
+
+def make_starting_app(
+    build: Callable[[], Session],
+    clock: Clock,
+    *,
+    title: str | None = None,
+    show_clock: bool = True,
+) -> CockpitApp:
+    """Build the cockpit that draws its frame first and builds its session after (the CLI's).
+
+    Args:
+        build: Builds the session; called once, in a thread, after the first frame.
+        clock: The clock every age and the header clock read.
+        title: The header title (default "Release Cockpit").
+        show_clock: Show the 1 Hz header clock.
+    """
+    return CockpitApp(build, clock, title=title or DEFAULT_TITLE, show_clock=show_clock)
+
+
+def _build_and_preload(build: Callable[[], Session]) -> Session:
+    """Build the session, then import the panes' code, both off the App's loop."""
+    session = build()
+    import screens.pane_types
+    import screens.readiness_control  # noqa: F401  (imported for the App's loop)
+
+    return session

@@ -1,4 +1,5 @@
-"""Notice when the terminal goes away, so a dropped SSH session ends the app instead of spinning.
+"""Exit signals, and noticing when the terminal goes away, so a dropped SSH session ends the app
+instead of spinning.
 
 Textual 8's Linux driver reads the terminal in a thread; when a read returns end-of-file it
 simply selects again, and a hung-up terminal is always readable: the thread spins at 100% CPU
@@ -16,8 +17,36 @@ from __future__ import annotations
 import asyncio
 import os
 import select
+import signal
 import threading
 from collections.abc import Callable
+
+EXIT_SIGNALS: tuple[signal.Signals, ...] = tuple(
+    sig for sig in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig
+)
+"""What ends the App cleanly besides `q`: a `kill`, and a dropped SSH session."""
+
+
+def install_exit_signals(
+    loop: asyncio.AbstractEventLoop, handler: Callable[[int], None]
+) -> list[signal.Signals]:
+    """Call `handler(signum)` on the loop for SIGTERM and SIGHUP; returns those installed."""
+    installed: list[signal.Signals] = []
+    for sig in EXIT_SIGNALS:
+        if signal.getsignal(sig) is signal.SIG_IGN:
+            continue  # started under nohup: respect it (a hang-up is still noticed)
+        try:
+            loop.add_signal_handler(sig, handler, sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            continue  # not the main thread, or a platform without these signals
+        installed.append(sig)
+    return installed
+
+
+def remove_exit_signals(loop: asyncio.AbstractEventLoop, installed: list[signal.Signals]) -> None:
+    """Undo `install_exit_signals`."""
+    for sig in installed:
+        loop.remove_signal_handler(sig)
 
 
 def watch_for_hangup(

@@ -124,11 +124,11 @@ class RunScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(
-            self.config,
             self.clock,
             title=f"Run · {self.run.service}",
-            read_only=self.read_only,
             show_clock=self.show_clock,
+            config=self.config,
+            read_only=self.read_only,
         )
         yield Static("", id="summary", markup=False)
         yield Static("", id="triage", markup=False)

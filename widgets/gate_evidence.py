@@ -59,7 +59,9 @@ class GateEvidence(Static):
         self._shown = wanted
         self.border_title = title
         self.set_class(wrap, "-full")
-        self.update(Text("\n", end="").join(lines))
+        # The panel's size comes from the pane's layout, never from its lines: a layout pass
+        # would repaint the neighbouring panes' scrollbars too.
+        self.update(Text("\n", end="").join(lines), layout=False)
         return True
 
     def forget(self) -> None:

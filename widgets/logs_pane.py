@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.text import Text
 
 from cockpit.present.config_rows import NO_LOGS, log_row
+from cockpit.present.panes import LOGS
 from cockpit.present.sources import log_sources
 from cockpit.present.tone import Palette, Tone, styled
 from widgets.list_pane import ListPane
@@ -15,13 +16,7 @@ from widgets.list_pane import ListPane
 class LogsPane(ListPane):
     """One line per configured log spec (Loki query, file, command), or the empty state."""
 
-    PANE_ID = "logs"
-    TITLE = "Logs"
-    ZOOM_KEY = "4"
-    DESCRIPTION = (
-        "What are the logs saying? The configured log sources: Loki queries, files and "
-        "commands. They are listed, not tailed yet."
-    )
+    INFO = LOGS
     EMPTY = NO_LOGS
 
     def source_names(self) -> tuple[str, ...]:

@@ -5,6 +5,10 @@ declared as a `MutatingBinding` in `BINDINGS`, exactly like any other binding. A
 read-only mode calls `unbind_mutating(self)` in its constructor, which removes those bindings from
 its live binding map: the key does nothing, the footer, the help screen and the command palette
 never offer it, and a user keymap cannot bring it back.
+
+A node built before anyone knows whether mutating is allowed (the App and the dashboard, which
+exist before the config is loaded) starts unbound too; `bind_mutating` binds the keys once the
+session says they are allowed. Unknown is treated as read-only, never the other way round.
 """
 
 from __future__ import annotations
@@ -60,3 +64,21 @@ def unbind_mutating(node: DOMNode) -> int:
     kept = [binding for binding in current if binding.id not in ids]
     node._bindings = BindingsMap(kept)
     return len(current) - len(kept)
+
+
+def bind_mutating(node: DOMNode) -> int:
+    """Give `node` back its mutating bindings (once they are known to be allowed).
+
+    Returns:
+        How many bindings were added.
+    """
+    ids = mutating_binding_ids(type(node))
+    if not ids:
+        return 0
+    current = [binding for _key, binding in node._bindings]
+    present = {binding.id for binding in current}
+    merged = type(node)._merged_bindings
+    declared = [binding for _key, binding in merged] if merged is not None else []
+    added = [binding for binding in declared if binding.id in ids and binding.id not in present]
+    node._bindings = BindingsMap([*current, *added])
+    return len(added)

@@ -14,29 +14,30 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
 from textual.reactive import var
 from textual.widget import Widget
 from textual.widgets import Input
 
 from cockpit.config.models import Config
 from cockpit.models import Snapshot
+from cockpit.present.panes import PaneInfo
 from cockpit.present.sources import source_status_line, statuses_for
 from cockpit.present.status import worst_freshness
 from cockpit.present.tone import Palette, Tone
 from widgets.filter_input import FilterInput
 from widgets.mutating import unbind_mutating
+from widgets.pane_frame import PaneFrame
 from widgets.pane_status import PaneStatus
 
 COMPACT_BELOW_WIDTH = 90
 """Panes narrower than this show compact status lines and rows."""
 
 
-class Pane(Vertical):
+class Pane(PaneFrame):
     """Base class of the four dashboard panes.
 
-    Subclasses set `PANE_ID`, `TITLE`, `ZOOM_KEY` and `DESCRIPTION`, and implement
-    `source_names`, `compose_body`, `body` and `render_body`.
+    Subclasses set `INFO` (id, title, zoom key, description) and implement `source_names`,
+    `compose_body`, `body` and `render_body`.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -46,17 +47,6 @@ class Pane(Vertical):
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"tone--{tone.value}" for tone in Tone}
 
     DEFAULT_CSS = """
-    Pane {
-        border: round $panel-lighten-2;
-        border-title-color: $foreground;
-        border-title-style: bold;
-        height: 1fr;
-        width: 1fr;
-    }
-    Pane:focus-within {
-        border: round $accent;
-        border-title-color: $accent;
-    }
     Pane > .tone--success { color: $text-success; }
     Pane > .tone--error { color: $text-error; text-style: bold; }
     Pane > .tone--warning { color: $text-warning; text-style: bold; }
@@ -65,21 +55,15 @@ class Pane(Vertical):
     Pane > .tone--plain { }
     """
 
-    ALLOW_MAXIMIZE = True
-
-    PANE_ID: ClassVar[str] = ""
-    TITLE: ClassVar[str] = ""
-    ZOOM_KEY: ClassVar[str] = ""
-    DESCRIPTION: ClassVar[str] = ""
-    """What the pane answers, for the help screen."""
+    INFO: ClassVar[PaneInfo]
+    """Which pane this is (`cockpit.present.panes`)."""
 
     filter_text: var[str] = var("", init=False)
     """The substring rows must contain to be shown ("" shows every row)."""
 
     def __init__(self, config: Config, *, read_only: bool = False) -> None:
-        super().__init__(id=self.PANE_ID)
+        super().__init__(self.INFO)
         self.config = config
-        self.border_title = f"{self.ZOOM_KEY} {self.TITLE}"
         self.snapshot: Snapshot | None = None
         """The last snapshot shown (None before the first one arrives)."""
         self._now: datetime | None = None

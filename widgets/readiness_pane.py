@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 
 from cockpit.config.models import Config
 from cockpit.models.readiness import GateResult, Verdict
+from cockpit.present.panes import READINESS
 from cockpit.present.readiness import (
     BADGE_WIDTH,
     evidence_lines,
@@ -81,16 +82,7 @@ class ReadinessPane(Pane):
     ReadinessPane > #no-gates { height: auto; padding: 0 1; color: $text-muted; }
     """
 
-    PANE_ID = "readiness"
-    TITLE = "Readiness"
-    ZOOM_KEY = "2"
-    DESCRIPTION = (
-        "Are we ready to ship? The verdict (GO / NO-GO / UNKNOWN), then every gate in config "
-        "order with why it is not a pass, and the evidence of the selected gate with its age. "
-        "Unknown is never a pass; a waived gate shows who waived it and why. Keys: space ticks "
-        "a manual gate, w waives a failing gate, x runs a command gate (after a confirmation), "
-        "e shows full evidence values."
-    )
+    INFO = READINESS
 
     full_evidence: var[bool] = var(False, init=False)
     """Show evidence values in full (whole digests, every list item, all output), wrapped."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.text import Text
 
 from cockpit.present.config_rows import NO_ROLLOUT, rollout_row
+from cockpit.present.panes import ROLLOUT
 from cockpit.present.sources import rollout_sources, statuses_for
 from cockpit.present.tone import Palette
 from widgets.list_pane import ListPane
@@ -15,13 +16,7 @@ from widgets.list_pane import ListPane
 class RolloutPane(ListPane):
     """One line per service with a `rollout`, or the empty state."""
 
-    PANE_ID = "rollout"
-    TITLE = "Rollout"
-    ZOOM_KEY = "3"
-    DESCRIPTION = (
-        "How far has the rollout gone? Each service's configured rollout target and the "
-        "freshness of the source that reports it."
-    )
+    INFO = ROLLOUT
     EMPTY = NO_ROLLOUT
 
     def source_names(self) -> tuple[str, ...]:

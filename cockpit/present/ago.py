@@ -40,6 +40,20 @@ def format_ago(seconds: float | None) -> str:
     return f"{hours // 24}d"
 
 
+def format_fresh_age(seconds: float | None) -> str:
+    """The age of data that is still being refreshed: `<1m` in its first minute, then minutes.
+
+    A source polled every 10 s has data whose age saws between 0 and just over 10 s; in 10-second
+    steps its label would flip between `<10s` and `10s` whenever the age tick lands just before a
+    poll completes, repainting a line whose data never changed (bytes on every SSH link). Fresh
+    says "polled recently" already; the exact seconds only matter once data gets old, and then
+    `format_ago` shows them (`STALE 40s`, `data 3m old`).
+    """
+    if seconds is not None and seconds < 60:
+        return "<1m"
+    return format_ago(seconds)
+
+
 def seconds_between(earlier: datetime | None, later: datetime) -> float | None:
     """Seconds from `earlier` to `later`, or None when `earlier` is unknown."""
     if earlier is None:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from cockpit.config.models import Config
+from typing import TYPE_CHECKING
+
 from cockpit.text import sanitize
 
+if TYPE_CHECKING:  # the header is drawn before the config models are loaded
+    from cockpit.config.models import Config
+
 READ_ONLY_BADGE = "READ-ONLY"
+STARTING_LABEL = "starting…"
+"""Where the environment goes, until the config is loaded."""
+NOT_STARTED_LABEL = "not started"
 
 
 def environment_label(config: Config) -> str:

@@ -284,6 +284,11 @@ def triage_tone(triage: Triage) -> Tone:
 # -- rows ------------------------------------------------------------------------------------
 
 
+def run_age(run: PipelineRun, now: datetime) -> str:
+    """The run's age column as of `now`: the only part of a row that changes with time alone."""
+    return format_ago(seconds_between(run.started_at, now)) if run.started_at else "-"
+
+
 def pipeline_row(
     run: PipelineRun,
     now: datetime,
@@ -301,7 +306,7 @@ def pipeline_row(
     (for a compact table where one service has several rows, e.g. main and the release tag).
     """
     compact = is_compact(cols)
-    age = format_ago(seconds_between(run.started_at, now)) if run.started_at else "-"
+    age = run_age(run, now)
     cells: dict[str, Text] = {
         "service": styled(run.service, Tone.PLAIN, palette),
         "status": run_badge(run.status).text(palette),

@@ -17,7 +17,7 @@ from rich.text import Text
 
 from cockpit.config.models import Config
 from cockpit.models.readiness import GateResult, GateVerdict, Verdict
-from cockpit.present.ago import format_ago, format_clock, seconds_between
+from cockpit.present.ago import format_ago, format_clock, format_fresh_age, seconds_between
 from cockpit.present.status import Badge
 from cockpit.present.tone import Palette, Tone, styled, truncate
 from cockpit.readiness.common import gate_title
@@ -263,6 +263,18 @@ def format_value(key: str, value: Any, *, full: bool = False) -> list[str]:
     return [sanitize(str(value))]
 
 
+def fetched_label(fetched_at: datetime, now: datetime) -> str:
+    """`<1m ago` while the evidence is being re-fetched; `3m ago (at 10:42 UTC)` once it is old.
+
+    The fetch time of fresh evidence changes at every poll, so showing it would repaint the
+    panel with nothing new to say; once the evidence is old, when it was seen matters.
+    """
+    age = seconds_between(fetched_at, now)
+    if age is not None and age < 60:
+        return f"{format_fresh_age(age)} ago"
+    return f"{format_ago(age)} ago (at {format_clock(fetched_at)} UTC)"
+
+
 def evidence_rows(
     result: GateResult, now: datetime, *, full: bool = False
 ) -> list[tuple[str, str]]:
@@ -277,10 +289,7 @@ def evidence_rows(
         if isinstance(failure, str):
             failure = sanitize(failure)
             rows.append(("failure", failure if full else shorten_digests_in(failure)))
-    when = "never"
-    if result.fetched_at is not None:
-        age = format_ago(seconds_between(result.fetched_at, now))
-        when = f"{age} ago (at {format_clock(result.fetched_at, seconds=True)} UTC)"
+    when = "never" if result.fetched_at is None else fetched_label(result.fetched_at, now)
     if result.source:
         rows.append(("source", f"{sanitize(result.source)}, fetched {when}"))
     elif result.fetched_at is not None:

@@ -8,9 +8,10 @@ pane draws and drops what only ticks, so the App re-renders panes only when it c
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cockpit.models import Snapshot
+if TYPE_CHECKING:  # the App imports this before the first frame; models load after it
+    from cockpit.models import Snapshot
 
 
 def display_key(snapshot: Snapshot | None) -> Any:

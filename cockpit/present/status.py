@@ -13,7 +13,7 @@ from datetime import datetime
 from rich.text import Text
 
 from cockpit.models import Freshness, RunStatus, SourceStatus
-from cockpit.present.ago import format_ago, seconds_between
+from cockpit.present.ago import format_ago, format_fresh_age, seconds_between
 from cockpit.present.tone import Palette, Tone, styled
 
 
@@ -87,15 +87,16 @@ def data_age_s(status: SourceStatus, now: datetime) -> float | None:
 def freshness_badge(status: SourceStatus, now: datetime) -> Badge:
     """The badge of a source's freshness.
 
-    `fresh 20s`, `STALE 3m`, `FAILING: auth`, `unknown: no data yet`: states that need
-    attention are in capitals, and `unknown` never reads as success.
+    `fresh <1m`, `STALE 3m`, `FAILING: auth`, `unknown: no data yet`: states that need
+    attention are in capitals, and `unknown` never reads as success. A fresh age is coarse (see
+    `format_fresh_age`), so polls that change nothing repaint nothing.
     """
     state = status.state
     glyph = FRESHNESS_GLYPHS[state]
     tone = _FRESHNESS_TONES[state]
     age = data_age_s(status, now)
     if state is Freshness.FRESH:
-        return Badge(glyph, f"fresh {format_ago(age)}", tone)
+        return Badge(glyph, f"fresh {format_fresh_age(age)}", tone)
     if state is Freshness.STALE:
         return Badge(glyph, f"STALE {format_ago(age)}", tone)
     if state is Freshness.FAILING:

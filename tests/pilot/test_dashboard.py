@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
 from cockpit.clock import FakeClock
@@ -123,7 +124,7 @@ async def test_unknown_before_any_data(clock: FakeClock) -> None:
 async def test_ages_re_render_on_the_coarse_tick(app: CockpitApp, clock: FakeClock) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert "gh gl jk ✓ fresh 30s" in status_text(app, "pipelines")
+        assert "gh gl jk ✓ fresh <1m" in status_text(app, "pipelines")
         await clock.advance(60)
         app.tick_ages()
         await pilot.pause()
@@ -318,3 +319,26 @@ async def test_empty_states(clock: FakeClock) -> None:
         assert status_text(app, "rollout") == "no sources configured"
         # Nothing to go on is not "healthy": the empty panes are unknown, never fresh.
         assert all(status_of(app, p).has_class("-unknown") for p in ("pipelines", "rollout"))
+
+
+async def test_the_header_clock_repaints_only_the_characters_that_changed(
+    feed: FakeFeed, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1 Hz clock over SSH: the last digit or two each second, not the header line."""
+    app = make_app(make_config(), feed, clock)
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        face = app.dashboard.query_one(ClockFace)
+        assert face.text == "10:00:00 UTC"
+        dirty: list[tuple[Region, ...]] = []
+        original = face.refresh
+
+        def spy(*regions: Region, **options: bool) -> ClockFace:
+            dirty.append(regions)
+            return original(*regions, **options)
+
+        monkeypatch.setattr(face, "refresh", spy)
+        face.show("10:00:01 UTC")
+        face.show("10:00:01 UTC")  # unchanged: nothing to repaint
+        face.show("10:01:00 UTC")
+        assert dirty == [(Region(7, 0, 5, 1),), (Region(4, 0, 8, 1),)]

@@ -53,6 +53,7 @@ async def test_number_keys_zoom_and_the_same_key_or_escape_returns(app: CockpitA
 
 async def test_header_and_footer_stay_visible_when_zoomed(app: CockpitApp) -> None:
     async with app.run_test() as pilot:
+        await pilot.pause()  # the panes are attached after the first frame
         await pilot.press("3")
         await pilot.pause()
         header = app.dashboard.query_one("HeaderBar")
@@ -117,6 +118,7 @@ async def test_filter_applies_to_the_focused_pane(app: CockpitApp) -> None:
 
 async def test_escape_in_a_zoomed_pane_clears_the_filter_first(app: CockpitApp) -> None:
     async with app.run_test() as pilot:
+        await pilot.pause()  # the panes are attached after the first frame
         await pilot.press("1", "slash", *"bill", "escape")
         assert zoomed_id(app) == "pipelines"
         assert app.dashboard.pane("pipelines").filter_text == ""
@@ -168,6 +170,7 @@ async def test_a_failed_refresh_is_reported_as_a_toast(
 
     feed.refresh = broken  # type: ignore[method-assign]
     async with app.run_test() as pilot:
+        await pilot.pause()  # the feed is attached after the first frame
         await pilot.press("r")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -8,9 +8,16 @@ import pytest
 from textual.binding import Binding, BindingType
 
 from cockpit.clock import FakeClock
+from cockpit.session import Session
 from screens.app import CockpitApp, make_app
 from tests.pilot.fakes import FakeFeed, make_config
-from widgets.mutating import MutatingBinding, bindable, mutating_binding_ids, unbind_mutating
+from widgets.mutating import (
+    MutatingBinding,
+    bind_mutating,
+    bindable,
+    mutating_binding_ids,
+    unbind_mutating,
+)
 from widgets.pane import Pane
 from widgets.pipelines_pane import PipelinesPane
 
@@ -23,7 +30,8 @@ class AppWithRerun(CockpitApp):
     BINDINGS: ClassVar[list[BindingType]] = [RERUN]
 
     def __init__(self, *, read_only: bool, clock: FakeClock) -> None:
-        super().__init__(make_config(), FakeFeed(), clock, read_only=read_only, show_clock=False)
+        session = Session(make_config(), FakeFeed(), read_only=read_only)
+        super().__init__(session, clock, show_clock=False)
         self.reruns = 0
 
     def action_rerun(self) -> None:
@@ -102,3 +110,11 @@ async def test_no_node_of_the_read_only_cockpit_binds_a_mutating_action(clock: F
         for node in nodes:
             assert not (all_binding_ids(node) & mutating_binding_ids(type(node))), node
         assert all(isinstance(pane, Pane) for pane in app.dashboard.panes)
+
+
+def test_bind_mutating_gives_back_only_the_mutating_bindings() -> None:
+    pane = PaneWithPromote(make_config(), read_only=True)
+    before = all_binding_ids(pane)
+    assert bind_mutating(pane) == 1
+    assert all_binding_ids(pane) == before | {"test.promote"}
+    assert bind_mutating(pane) == 0  # already bound: nothing doubles

@@ -265,7 +265,7 @@ async def test_the_evidence_shows_digest_value_and_alert_names(tmp_path: Path) -
         assert shown.startswith("why:")
         assert "✖ FAIL  no signature for sha256:4e1f0c2a9b7d…" in shown
         assert "digest:       sha256:4e1f0c2a9b7d…" in shown
-        assert "source:       registry, fetched <10s ago (at 09:59:55 UTC)" in shown
+        assert "source:       registry, fetched <1m ago" in shown
         assert DIGEST not in shown
         await pilot.press("e")  # full values
         await pilot.pause()

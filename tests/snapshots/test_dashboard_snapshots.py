@@ -43,7 +43,7 @@ def test_dashboard_fresh(snap_compare: SnapCompare, size: tuple[int, int]) -> No
 
     A reviewer should see: a grey header "Release Cockpit | staging | checkout 2.14.0 @ v2.14.0"
     and 10:00:00 UTC; four titled panes (stacked at 80x24, Pipelines twice as tall; a 2x2 grid at
-    120x40); Pipelines' status line "gh gl jk ✓ fresh 30s" in green; the failing checkout run
+    120x40); Pipelines' status line "gh gl jk ✓ fresh <1m" in green; the failing checkout run
     first (red "✖ failure"), then running payments with its step, queued, success; Readiness
     under a reversed plain (never green) banner "? UNKNOWN: 9 gates unknown" naming them, every
     gate "? unknown" with its reason ("no CI run found for v2.14.0": the runs are on main,

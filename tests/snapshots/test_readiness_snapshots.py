@@ -71,7 +71,7 @@ def test_readiness_no_go_with_evidence(
     green), then the title and the one-line reason ("no signature for sha256:4e1f…", "1 alert
     firing: CheckoutLatencyHigh", "not ticked yet", "not run yet"); under a rule titled
     "Evidence: Image signed: checkout · e: full values", "why: ✖ FAIL no signature for
-    sha256:4e1f0c2a9b7d…", "source: registry, fetched <10s ago (at 09:59:55 UTC)", then image,
+    sha256:4e1f0c2a9b7d…", "source: registry, fetched <1m ago", then image,
     tag, present yes, the digest shortened to "sha256:4e1f0c2a9b7d…", the media type and both
     platforms. At 80x24 the pane fills the screen (zoomed); at 120x40 it is the top-right quarter.
     The footer offers "space Tick  w Waive  x Run check". No toast.

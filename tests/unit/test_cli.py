@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cockpit.cli import main
 from cockpit.clock import FakeClock
+from cockpit.errors import CockpitError
+from cockpit.session import Session
 from cockpit.sim import GitHubSim, Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -139,3 +142,58 @@ def test_python_dash_m_is_the_same_program() -> None:
     console = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=True)
     assert module.stdout == console.stdout
     assert module.stdout.startswith("cockpit ")
+
+
+class StartsLikeTheApp:
+    """Stands in for the TUI: builds the session as the App would, and reports how it went."""
+
+    built: list[object] = []
+
+    def __init__(self, build: Callable[[], object], clock: object, **_: object) -> None:
+        self.build = build
+        self.startup_error: BaseException | None = None
+        self.return_code: int | None = None
+
+    def run(self) -> None:
+        try:
+            StartsLikeTheApp.built.append(self.build())
+        except Exception as exc:  # the App shows it on the dashboard, then the operator quits
+            self.startup_error = exc
+
+
+@pytest.fixture
+def fake_tui(monkeypatch: pytest.MonkeyPatch) -> type[StartsLikeTheApp]:
+    import screens.app
+
+    StartsLikeTheApp.built = []
+    monkeypatch.setattr(screens.app, "make_starting_app", StartsLikeTheApp)
+    return StartsLikeTheApp
+
+
+def test_demo_builds_its_session_after_launch_and_closes_the_world(
+    fake_tui: type[StartsLikeTheApp],
+) -> None:
+    assert main(["demo", "--read-only", "--speed", "5"]) == 0
+    (session,) = fake_tui.built
+    assert isinstance(session, Session) and session.read_only
+    url = next(iter(session.config.sources.values())).url
+    assert url is not None and url.startswith("http://127.0.0.1:")
+    with pytest.raises(httpx.TransportError):  # the simulated world was shut down at exit
+        httpx.get(url, timeout=2)
+
+
+def test_a_session_that_cannot_start_exits_1_and_says_why_on_stderr(
+    fake_tui: type[StartsLikeTheApp],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import cockpit.demo
+
+    def broken(*_: object, **__: object) -> Session:
+        raise CockpitError("port in use", title="Demo world failed", hint="stop the other demo")
+
+    monkeypatch.setattr(cockpit.demo, "open_demo", broken)
+    assert main(["demo"]) == 1
+    err = capsys.readouterr().err
+    assert "cockpit: could not start: port in use" in err
+    assert "hint: stop the other demo" in err and "Traceback" not in err

@@ -73,3 +73,52 @@ def test_the_probe_would_notice_textual() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert result.stdout.strip() == "True"
+
+
+FIRST_FRAME_PROBE = textwrap.dedent(
+    """
+    import json, sys
+    import cockpit.cli, cockpit.clock, cockpit.session, screens.app
+    print(json.dumps(sorted(sys.modules)))
+    """
+)
+
+NOT_BEFORE_THE_FIRST_FRAME = (
+    "pydantic",
+    "httpx",
+    "aiohttp",
+    "yaml",
+    "cockpit.config.models",
+    "cockpit.models",
+    "cockpit.engine",
+    "cockpit.sources",
+    "cockpit.sim",
+    "cockpit.readiness",
+    "widgets.pipelines_pane",
+    "textual.widgets._data_table",
+)
+"""Config models, HTTP, simulators, the engine and the panes' code load after the first frame."""
+
+
+def test_the_first_frame_needs_none_of_the_session_modules() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_PROBE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    loaded = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "textual.app" in loaded  # the probe would notice an import
+    early = [m for m in loaded if m.startswith(NOT_BEFORE_THE_FIRST_FRAME)]
+    assert early == []
+
+
+def test_a_broken_config_ends_before_the_tui_starts(tmp_path: Path) -> None:
+    """`cockpit --config bad.yaml`: exit 2, located problems on stderr, Textual never loaded."""
+    config = tmp_path / "bad.yaml"
+    config.write_text("sources:\n  gh: {kind: github, url: https://x, intervl: 5s}\n")
+    outcome = run_headless("--config", str(config))
+    assert outcome["code"] == 2
+    assert outcome["loaded"] == []

@@ -6,7 +6,13 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from cockpit.present.ago import format_ago, format_clock, format_elapsed, seconds_between
+from cockpit.present.ago import (
+    format_ago,
+    format_clock,
+    format_elapsed,
+    format_fresh_age,
+    seconds_between,
+)
 
 
 @pytest.mark.parametrize(
@@ -62,3 +68,18 @@ def test_seconds_between() -> None:
     now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert seconds_between(None, now) is None
     assert seconds_between(now - timedelta(seconds=90), now) == 90
+
+
+@pytest.mark.parametrize(
+    ("seconds", "label"),
+    [(None, "?"), (0, "<1m"), (9.9, "<1m"), (10.04, "<1m"), (59.9, "<1m"), (60, "1m"), (185, "3m")],
+)
+def test_a_fresh_age_is_whole_minutes(seconds: float | None, label: str) -> None:
+    assert format_fresh_age(seconds) == label
+
+
+def test_a_fresh_source_polled_every_ten_seconds_never_changes_its_label() -> None:
+    """The age saws between 0 and just over the interval: the label must not flip with it."""
+    sawtooth = [0.0, 4.2, 9.99, 10.0, 10.05, 0.3, 9.7, 10.2]
+    assert {format_fresh_age(age) for age in sawtooth} == {"<1m"}
+    assert {format_ago(age) for age in sawtooth} == {"<10s", "10s"}  # what flipped before

@@ -6,11 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 from cockpit.config.models import Config
 from cockpit.models.readiness import GateResult, GateVerdict, Verdict, Waiver
+from cockpit.present.ago import format_clock
 from cockpit.present.readiness import (
     GATE_BADGES,
     banner_text,
     evidence_lines,
     evidence_rows,
+    fetched_label,
     gate_cells,
     gate_line,
     shorten_digest,
@@ -97,9 +99,17 @@ def test_digests_are_shortened_and_full_on_request() -> None:
     assert rows["why"] == "no signature for sha256:4e1f0c2a9b7d…"
     assert rows["digest"] == "sha256:4e1f0c2a9b7d…"
     assert rows["present"] == "yes" and rows["signed"] == "no"
-    assert rows["source"] == "registry, fetched 20s ago (at 09:59:35 UTC)"
+    assert rows["source"] == "registry, fetched <1m ago"
     full = dict(evidence_rows(result, NOW, full=True))
     assert full["digest"] == DIGEST and full["why"] == f"no signature for {DIGEST}"
+
+
+def test_fetch_time_shows_only_once_the_evidence_is_old() -> None:
+    """Fresh evidence is re-fetched every poll: its exact time would repaint the panel each time."""
+    assert fetched_label(NOW - timedelta(seconds=5), NOW) == "<1m ago"
+    assert fetched_label(NOW - timedelta(seconds=59), NOW) == "<1m ago"
+    old = NOW - timedelta(minutes=3, seconds=20)
+    assert fetched_label(old, NOW) == f"3m ago (at {format_clock(old)} UTC)"
 
 
 def test_evidence_names_the_firing_alerts_and_the_value() -> None:

@@ -36,12 +36,12 @@ def failing(name: str, message: str, age: float | None = 185) -> SourceStatus:
 
 def test_fresh_source_with_rate_limit() -> None:
     status = fresh("gh", 12, RateLimit(4812, 5000))
-    assert source_status_text(status, NOW, NO_PALETTE).plain == "gh ✓ fresh 10s 4812/5000 left"
+    assert source_status_text(status, NOW, NO_PALETTE).plain == "gh ✓ fresh <1m 4812/5000 left"
 
 
 def test_healthy_rate_limit_is_left_out_when_compact() -> None:
     status = fresh("gh", 12, RateLimit(4812, 5000))
-    assert source_status_text(status, NOW, NO_PALETTE, compact=True).plain == "gh ✓ fresh 10s"
+    assert source_status_text(status, NOW, NO_PALETTE, compact=True).plain == "gh ✓ fresh <1m"
     low = fresh("gh", 12, RateLimit(12, 5000))
     assert source_status_text(low, NOW, NO_PALETTE, compact=True).plain.endswith("12/5000 left")
 
@@ -75,7 +75,7 @@ def test_line_joins_sources_in_config_order() -> None:
     line = source_status_line(
         [fresh("gh", 12), SourceStatus("k8s", "kubernetes", Freshness.UNKNOWN)], NOW, NO_PALETTE
     )
-    assert line.plain == "gh ✓ fresh 10s · k8s ? unknown: no data yet"
+    assert line.plain == "gh ✓ fresh <1m · k8s ? unknown: no data yet"
 
 
 def test_compact_line_puts_trouble_first_and_groups_the_rest_at_their_oldest_age() -> None:
@@ -89,7 +89,7 @@ def test_compact_line_puts_trouble_first_and_groups_the_rest_at_their_oldest_age
     line = source_status_line(statuses, NOW, NO_PALETTE, compact=True).plain
     assert line == (
         "am ✖ FAILING: auth (timeout) · jk ! STALE 4m · prom ? unknown: no data yet"
-        " · gh gl ✓ fresh 30s"
+        " · gh gl ✓ fresh <1m"
     )
 
 

@@ -63,7 +63,7 @@ def _status(
 @pytest.mark.parametrize(
     ("status", "label", "tone"),
     [
-        (_status(Freshness.FRESH, 12), "✓ fresh 10s", Tone.SUCCESS),
+        (_status(Freshness.FRESH, 12), "✓ fresh <1m", Tone.SUCCESS),
         (_status(Freshness.STALE, 185), "! STALE 3m", Tone.WARNING),
         (
             _status(
