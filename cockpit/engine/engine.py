@@ -46,6 +46,10 @@ def sort_pipelines(runs: Iterable[PipelineRun]) -> tuple[PipelineRun, ...]:
     return tuple(sorted(runs, key=lambda run: (_STATUS_RANK.get(run.status, 2), run.service)))
 
 
+def _same_objects(first: Sequence[object], second: Sequence[object]) -> bool:
+    return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
+
+
 class _Source:
     """One source's mutable state inside the engine."""
 
@@ -110,6 +114,7 @@ class PollEngine:
             for adapter in adapters
         }
         self._subscribers: list[SnapshotCallback] = []
+        self._merged: tuple[tuple[SourceData, ...], Snapshot] | None = None
         self._running = False
         self._stopped = False
 
@@ -147,16 +152,28 @@ class PollEngine:
         """Every source's status (ages computed now) and all last good data, merged."""
         now = self._clock.now()
         statuses = tuple(self._status(source, now) for source in self._sources.values())
-        data = [source.data for source in self._sources.values() if source.data is not None]
-        return Snapshot(
-            taken_at=now,
-            sources=statuses,
-            pipelines=sort_pipelines(run for d in data for run in d.pipelines),
-            artifacts=tuple(artifact for d in data for artifact in d.artifacts),
-            queries=tuple(query for d in data for query in d.queries),
-            alerts=tuple(alert for d in data for alert in d.alerts),
-            approvals=tuple(lookup for d in data for lookup in d.approvals),
-        )
+        return replace(self._merged_data(), taken_at=now, sources=statuses)
+
+    def _merged_data(self) -> Snapshot:
+        """All sources' last good data in one snapshot, merged again only when some changed.
+
+        A poll that brought the same data keeps the same object (`_record_success`), so an
+        unchanged world costs no merging and hands subscribers the very same tuples, which
+        they compare by identity in no time.
+        """
+        data = tuple(source.data for source in self._sources.values() if source.data is not None)
+        if not self._merged or not _same_objects(self._merged[0], data):
+            merged = Snapshot(
+                taken_at=self._clock.now(),
+                sources=(),
+                pipelines=sort_pipelines(run for d in data for run in d.pipelines),
+                artifacts=tuple(artifact for d in data for artifact in d.artifacts),
+                queries=tuple(query for d in data for query in d.queries),
+                alerts=tuple(alert for d in data for alert in d.alerts),
+                approvals=tuple(lookup for d in data for lookup in d.approvals),
+            )
+            self._merged = (data, merged)
+        return self._merged[1]
 
     def status(self, name: str) -> SourceStatus:
         """One source's status, computed now."""
@@ -308,7 +325,8 @@ class PollEngine:
 
     def _record_success(self, source: _Source, data: SourceData) -> None:
         now = self._clock.now()
-        source.data = data
+        if data != source.data:  # equal data keeps its object: see `_merged_data`
+            source.data = data
         # An exhausted budget after a success: wait for its reset rather than spend a 403.
         budget = wait_for_budget(source.adapter.http.rate_limit, now)
         source.record = replace(
@@ -350,12 +368,20 @@ class PollEngine:
 
     def _status(self, source: _Source, now: datetime) -> SourceStatus:
         http = source.adapter.http
-        record = replace(
-            source.record,
-            rate_limit=http.rate_limit,
-            requests=http.requests,
-            not_modified=http.not_modified,
-        )
+        record = source.record
+        # The record mirrors the HTTP counters; it is copied only when they moved (after a poll
+        # of this source), not for every source on every snapshot.
+        if (
+            record.rate_limit is not http.rate_limit
+            or record.requests != http.requests
+            or record.not_modified != http.not_modified
+        ):
+            record = source.record = replace(
+                record,
+                rate_limit=http.rate_limit,
+                requests=http.requests,
+                not_modified=http.not_modified,
+            )
         return compute_status(record, now)
 
     def _publish(self) -> None:

@@ -23,8 +23,11 @@ from typing import Any
 import aiohttp
 import httpx
 
-# How long an idle keep-alive connection is kept (httpx's default, too).
-KEEPALIVE_S = 5.0
+# How long an idle keep-alive connection is kept: longer than the usual poll interval (10-15 s),
+# so a poll does not open (and, over TLS, handshake) a new connection every time, and shorter
+# than the usual server or load-balancer idle timeout (60 s). A connection the server closed
+# anyway is retried once by aiohttp (GETs are idempotent).
+KEEPALIVE_S = 30.0
 _CHUNK_BYTES = 64 * 1024
 
 

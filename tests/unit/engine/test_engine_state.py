@@ -257,3 +257,30 @@ async def test_an_adapter_raising_cancelled_on_its_own_does_not_spin(make, clock
     assert status.error.message.startswith("internal error in adapter gh: CancelledError")
     await clock.advance(10.0)
     assert engine.status("gh").state is Freshness.FRESH
+
+
+async def test_a_poll_that_brings_the_same_data_hands_out_the_same_objects(make, clock) -> None:
+    # Equal, not identical: the adapter builds new objects on every poll.
+    engine, _ = make(("gh", [data("checkout"), data("checkout"), data("checkout", "payments")]))
+    first = await engine.poll_once()
+    kept = engine.last_data("gh")
+    await clock.advance(10)
+    second = await engine.poll_once()
+    assert engine.last_data("gh") is kept
+    assert second.pipelines is first.pipelines, "unchanged data is not merged again"
+    assert second.taken_at > first.taken_at and second.sources != first.sources
+    third = await engine.poll_once()
+    assert [p.service for p in third.pipelines] == ["checkout", "payments"]
+    assert engine.last_data("gh") is not kept
+
+
+async def test_the_status_shows_the_counters_of_the_latest_poll(make, clock) -> None:
+    engine, (gh,) = make(("gh", [data("checkout")]))
+    await engine.poll_once()
+    gh.http.requests, gh.http.not_modified = 3, 2
+    gh.http.rate_limit = RateLimit(limit=5000, remaining=4990, reset_at=None)
+    status = engine.status("gh")
+    assert (status.requests, status.not_modified) == (3, 2)
+    assert status.rate_limit is not None and status.rate_limit.remaining == 4990
+    gh.http.requests = 4
+    assert engine.snapshot().sources[0].requests == 4
