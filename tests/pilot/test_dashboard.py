@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import DataTable, Static
 
@@ -141,22 +142,22 @@ async def test_an_unchanged_screen_is_not_repainted(
         updates: list[object] = []
         cells: list[tuple[object, object]] = []
         clears: list[bool] = []
-        original_update_cell = table.update_cell
+        original_set_cell = table.set_cell
         original_clear = table.clear
 
         def spy_update(content: object = "") -> None:
             updates.append(content)
 
-        def spy_update_cell(row: str, column: str, value: object, **kw: bool) -> None:
+        def spy_set_cell(row: str, column: str, value: Text) -> None:
             cells.append((row, column))
-            original_update_cell(row, column, value)
+            original_set_cell(row, column, value)
 
         def spy_clear(columns: bool = False) -> object:
             clears.append(columns)
             return original_clear(columns)
 
         monkeypatch.setattr(status, "update", spy_update)
-        monkeypatch.setattr(table, "update_cell", spy_update_cell)
+        monkeypatch.setattr(table, "set_cell", spy_set_cell)
         monkeypatch.setattr(table, "clear", spy_clear)
 
         # A newer poll whose ages round to the same labels: nothing on screen changes.
@@ -172,6 +173,8 @@ async def test_an_unchanged_screen_is_not_repainted(
         await pilot.pause()
         assert clears == []
         assert cells == [("gl/payments/build-and-test/main", "step")]
+        shown = table.get_cell("gl/payments/build-and-test/main", "step")
+        assert "deploy" in shown.plain, "the table shows the cell's new value"
 
 
 async def test_snapshots_coalesce(app: CockpitApp, feed: FakeFeed) -> None:
@@ -342,3 +345,25 @@ async def test_the_header_clock_repaints_only_the_characters_that_changed(
         face.show("10:00:01 UTC")  # unchanged: nothing to repaint
         face.show("10:01:00 UTC")
         assert dirty == [(Region(7, 0, 5, 1),), (Region(4, 0, 8, 1),)]
+
+
+async def test_a_changed_cell_repaints_its_row_not_the_table(
+    app: CockpitApp, feed: FakeFeed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = table_of(app)
+        whole: list[bool] = []
+        original_refresh = table.refresh
+
+        def spy_refresh(*regions: object, **kwargs: object) -> object:
+            whole.append(not regions)
+            return original_refresh(*regions, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(table, "refresh", spy_refresh)
+        later = replace(fresh_snapshot(), taken_at=START + timedelta(seconds=1))
+        runs = list(later.pipelines)
+        runs[1] = replace(runs[1], running_step="deploy to staging")
+        feed.publish(replace(later, pipelines=tuple(runs)))
+        await pilot.pause()
+        assert whole and not any(whole), f"whole-table repaints: {whole}"
