@@ -198,6 +198,15 @@ async def test_ctrl_c_quits(app: CockpitApp) -> None:
 
 
 async def test_sighup_and_sigterm_handlers_exit(app: CockpitApp, feed: FakeFeed) -> None:
+    # The runner itself may run under nohup (SIGHUP ignored, which the App respects).
+    inherited = signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    try:
+        await _handlers_exit(app, feed)
+    finally:
+        signal.signal(signal.SIGHUP, inherited)
+
+
+async def _handlers_exit(app: CockpitApp, feed: FakeFeed) -> None:
     async with app.run_test() as pilot:
         await pilot.pause()
         assert set(app._signals) == {signal.SIGTERM, signal.SIGHUP}
